@@ -1,0 +1,346 @@
+"""Multi-view 2D poses -> pseudo-3D labels in the reference camera, with no extrinsics.
+
+The pipeline (one call, :func:`make_pseudo_labels`):
+
+1. pixels -> undistorted normalized coordinates with each view's intrinsics;
+2. joints below ``min_score`` or not finite are dropped;
+3. every other view's pose relative to the reference view from the essential matrix
+   (5-point RANSAC + cheirality), either **per frame** (paper-faithful, moving cameras) or
+   **pooled** over all frames (static rig: one pose per view from every frame's joints, then a
+   robust Sampson refinement);
+4. the views' translation scales are made consistent through the points triangulated by the
+   reference view and the *anchor* view (the view with the most inliers);
+5. confidence-weighted multi-view DLT of every joint of every frame at once, dropping a
+   joint's worst view while its reprojection error exceeds ``outlier_threshold_px``.
+
+Convention:
+    3D points are in the reference camera's frame (x right, y down, z forward). The unit is
+    the distance between the reference camera and the anchor camera (``scale_view``): the same
+    for every frame in pooled mode, chosen per frame in per-frame mode. View poses map
+    reference coordinates to the view: ``X_v = R_v X_ref + t_v``.
+"""
+from dataclasses import dataclass
+from typing import Callable, Iterable, Optional
+
+import numpy as np
+
+from .camera import pixel_to_normalized
+from .relative_pose import (CHEIRALITY, COLLINEAR, DEGENERATE, OK, TOO_FEW_POINTS, ZERO_BASELINE,
+                            RelativePose, estimate_relative_pose, refine_relative_pose,
+                            translation_scale)
+from .triangulation import triangulate_dlt, triangulate_robust
+
+MODES = ('pooled', 'per_frame')
+
+#: Why a view has no pose (per frame and view); index = code stored in ``view_status``.
+NO_SCALE = 'no_scale'
+VIEW_STATUS = (OK, TOO_FEW_POINTS, COLLINEAR, DEGENERATE, ZERO_BASELINE, CHEIRALITY, NO_SCALE)
+#: Why a frame has no label at all; ``no_pose`` covers no view with a pose (see view_status).
+FRAME_STATUS = (OK, TOO_FEW_POINTS, COLLINEAR, DEGENERATE, ZERO_BASELINE, CHEIRALITY, NO_SCALE,
+                'no_valid_joint')
+#: Why a joint is not valid; index = code stored in ``joint_status``.
+JOINT_STATUS = (OK, 'nan_input', 'low_score', 'single_view', 'outlier', 'frame_failed')
+
+
+@dataclass
+class PseudoLabels:
+    """The output of :func:`make_pseudo_labels` (the ``.npz`` layout of DESIGN.md section 4).
+
+    Attributes (F frames, V views, J joints):
+        keypoints_3d: (F, J, 3) reference-camera frame, unit of ``scale_view``; NaN if invalid.
+        valid: (F, J) bool.
+        rotations: (F, V, 3, 3) view poses relative to the reference; NaN for a view without a
+            pose in that frame. translations: (F, V, 3) on the labels' scale.
+        reference_view: int. mode: ``'pooled'`` or ``'per_frame'``.
+        scale_view: (F,) the anchor view whose distance to the reference camera is 1; -1 if none.
+        view_status: (F, V) int codes into :data:`VIEW_STATUS`.
+        frame_status: (F,) int codes into :data:`FRAME_STATUS`.
+        joint_status: (F, J) int codes into :data:`JOINT_STATUS`.
+        view_inlier_ratio: (F, V) fraction of a view's confident joints that are pose inliers.
+    """
+    keypoints_3d: np.ndarray
+    valid: np.ndarray
+    rotations: np.ndarray
+    translations: np.ndarray
+    reference_view: int
+    mode: str
+    scale_view: np.ndarray
+    view_status: np.ndarray
+    frame_status: np.ndarray
+    joint_status: np.ndarray
+    view_inlier_ratio: np.ndarray
+
+    def as_dict(self) -> dict:
+        """Arrays for ``np.savez`` (with the status names, so the file explains itself)."""
+        out = dict(self.__dict__)
+        out['reference_view'] = np.int64(self.reference_view)
+        out['mode'] = np.str_(self.mode)
+        out['view_status_names'] = np.array(VIEW_STATUS)
+        out['frame_status_names'] = np.array(FRAME_STATUS)
+        out['joint_status_names'] = np.array(JOINT_STATUS)
+        return out
+
+    def summary(self) -> dict:
+        """Counts of every frame / joint / view status and the valid fractions."""
+
+        def counts(codes, names):
+            values, numbers = np.unique(codes, return_counts=True)
+            return {names[v]: int(n) for v, n in zip(values, numbers)}
+
+        return dict(
+            mode=self.mode,
+            frames=int(self.valid.shape[0]),
+            joints=int(self.valid.shape[1]),
+            valid_frame_fraction=float(np.mean(self.frame_status == 0)) if self.valid.size else 0.,
+            valid_joint_fraction=float(self.valid.mean()) if self.valid.size else 0.0,
+            frame_status=counts(self.frame_status, FRAME_STATUS),
+            joint_status=counts(self.joint_status, JOINT_STATUS),
+            view_status=counts(self.view_status, VIEW_STATUS),
+        )
+
+
+def check_multiview_inputs(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
+                           distortion: Optional[np.ndarray] = None, source: str = '') -> tuple:
+    """Validate the arrays of a multi-view keypoints file; errors name the key (and source).
+
+    Args:
+        keypoints_2d: (V, F, J, 3) float: x, y pixels and score in [0, 1]; NaN = missing.
+        intrinsics: (V, 3, 3) float, pixels. distortion: optional (V, 4|5|8) float.
+        source: prefix of error messages (e.g. the file name).
+
+    Returns:
+        The three arrays as float64 (distortion may be None).
+    """
+    prefix = f'{source}: ' if source else ''
+
+    def fail(key, message):
+        raise ValueError(f"{prefix}key '{key}' {message}")
+
+    def as_float(key, value):
+        array = np.asarray(value)
+        if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
+            fail(key, f'must be a float array, got dtype {array.dtype}')
+        return array.astype(np.float64)
+
+    keypoints_2d = as_float('keypoints_2d', keypoints_2d)
+    if keypoints_2d.ndim != 4 or keypoints_2d.shape[-1] != 3:
+        fail('keypoints_2d', f'must have shape (V, F, J, 3), got {keypoints_2d.shape}')
+    num_views = keypoints_2d.shape[0]
+    if num_views < 2:
+        fail('keypoints_2d', f'needs at least 2 views, got V={num_views}')
+    scores = keypoints_2d[..., 2]
+    bad_scores = np.isfinite(scores) & ((scores < 0) | (scores > 1))
+    if bad_scores.any():
+        fail('keypoints_2d', f'scores must lie in [0, 1]; {int(bad_scores.sum())} do not '
+             f'(first: {scores[bad_scores][0]})')
+    intrinsics = as_float('intrinsics', intrinsics)
+    if intrinsics.shape != (num_views, 3, 3):
+        fail('intrinsics', f'must have shape (V, 3, 3) = ({num_views}, 3, 3), got '
+             f'{intrinsics.shape}')
+    if (not np.all(np.isfinite(intrinsics)) or np.any(intrinsics[:, 0, 0] <= 0)
+            or np.any(intrinsics[:, 1, 1] <= 0)):
+        fail('intrinsics', 'must be finite with positive focal lengths')
+    if distortion is not None:
+        distortion = as_float('distortion', distortion)
+        if distortion.ndim != 2 or distortion.shape[0] != num_views or \
+                distortion.shape[1] not in (4, 5, 8):
+            fail('distortion', f'must have shape (V, 4|5|8) with V={num_views}, got '
+                 f'{distortion.shape}')
+        if not np.all(np.isfinite(distortion)):
+            fail('distortion', 'must be finite')
+    return keypoints_2d, intrinsics, distortion
+
+
+def make_pseudo_labels(keypoints_2d: np.ndarray,
+                       intrinsics: np.ndarray,
+                       distortion: Optional[np.ndarray] = None,
+                       mode: str = 'pooled',
+                       reference_view: int = 0,
+                       min_score: float = 0.3,
+                       min_joints: int = 8,
+                       ransac_threshold_px: float = 3.0,
+                       outlier_threshold_px: float = 15.0,
+                       min_parallax_deg: float = 1.0,
+                       refine: bool = True,
+                       max_ransac_points: int = 4000,
+                       seed: int = 0,
+                       progress: Optional[Callable[[Iterable], Iterable]] = None) -> PseudoLabels:
+    """Pseudo-3D labels of the reference view from the 2D poses of all views.
+
+    Args:
+        keypoints_2d: (V, F, J, 3) x, y in pixels of the original images and a score in
+            [0, 1]; a missing joint or view is NaN (or score 0).
+        intrinsics: (V, 3, 3) camera matrices in pixels.
+        distortion: optional (V, 4|5|8) OpenCV distortion coefficients.
+        mode: ``'pooled'`` (static rig, one pose per view) or ``'per_frame'``.
+        reference_view: the view whose camera frame the labels are expressed in.
+        min_score: joints with a lower score are not used.
+        min_joints: fewest confident joints shared with the reference view for a pose
+            (per-frame mode: per frame; pooled: in total).
+        ransac_threshold_px: RANSAC inlier threshold, pixels (converted with the mean focal).
+        outlier_threshold_px: largest reprojection error of a triangulated joint, pixels.
+        min_parallax_deg: below this median ray parallax a view pair is a pure rotation.
+        refine: pooled mode: robust Sampson refinement of each view's pose over all inliers.
+        max_ransac_points: pooled mode: RANSAC on at most this many correspondences per view.
+        seed: seed of the random subsets (results are deterministic for a seed).
+        progress: optional wrapper of an iterable shown as a progress bar (e.g. ``tqdm``).
+
+    Returns:
+        PseudoLabels; failures are flagged in the status arrays, never raised.
+    """
+    keypoints_2d, intrinsics, distortion = check_multiview_inputs(keypoints_2d, intrinsics,
+                                                                  distortion)
+    if mode not in MODES:
+        raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
+    num_views, num_frames, num_joints, _ = keypoints_2d.shape
+    if not 0 <= reference_view < num_views:
+        raise ValueError(f'reference_view must be in [0, {num_views}), got {reference_view}')
+    progress = progress or (lambda iterable: iterable)
+
+    normalized = np.stack([
+        pixel_to_normalized(keypoints_2d[v, ..., :2], intrinsics[v],
+                            None if distortion is None else distortion[v])
+        for v in range(num_views)
+    ])                                                                   # (V, F, J, 2)
+    finite = np.all(np.isfinite(keypoints_2d), axis=-1)
+    scores = np.where(finite, keypoints_2d[..., 2], 0.0)
+    confident = finite & (scores >= min_score) & (scores > 0)            # (V, F, J)
+    focal = intrinsics[:, [0, 1], [0, 1]].mean(axis=1)                   # (V,)
+    options = dict(reference_view=reference_view, min_joints=min_joints,
+                   min_parallax_deg=min_parallax_deg, seed=seed,
+                   focal=focal, ransac_threshold_px=ransac_threshold_px,
+                   outlier_threshold_px=outlier_threshold_px)
+    if mode == 'pooled':
+        poses = _pooled_poses(normalized, confident, refine=refine,
+                              max_ransac_points=max_ransac_points, **options)
+        poses = [poses] * num_frames
+    else:
+        poses = [
+            _frame_poses(normalized[:, f:f + 1], confident[:, f:f + 1], **options)
+            for f in progress(range(num_frames))
+        ]
+    rotations = np.stack([p[0] for p in poses])                          # (F, V, 3, 3)
+    translations = np.stack([p[1] for p in poses])                       # (F, V, 3)
+    view_status = np.stack([p[2] for p in poses])                        # (F, V)
+    scale_view = np.array([p[3] for p in poses], dtype=np.int64)
+    inlier_ratio = np.stack([p[4] for p in poses])
+
+    # One batched triangulation of every joint of every frame.
+    has_pose = view_status == 0                                          # (F, V)
+    projections = np.concatenate([rotations, translations[..., None]], axis=-1)
+    projections = np.where(has_pose[..., None, None], projections, 0.0)  # (F, V, 3, 4)
+    weights = np.where(confident & has_pose.T[:, :, None], scores, 0.0)  # (V, F, J)
+    points = np.moveaxis(normalized, 0, 2)                               # (F, J, V, 2)
+    keypoints_3d, valid, _ = triangulate_robust(
+        points, projections[:, None], np.moveaxis(weights, 0, 2),
+        max_error=outlier_threshold_px / focal.mean())
+
+    joint_status = np.full((num_frames, num_joints), JOINT_STATUS.index('outlier'), np.int8)
+    views_used = (np.moveaxis(weights, 0, 2) > 0).sum(axis=-1)          # (F, J)
+    joint_status[views_used < 2] = JOINT_STATUS.index('single_view')
+    joint_status[~np.any(confident, axis=0)] = JOINT_STATUS.index('low_score')
+    joint_status[~np.any(finite, axis=0)] = JOINT_STATUS.index('nan_input')
+    joint_status[valid] = JOINT_STATUS.index(OK)
+    frame_failed = ~has_pose[:, [v for v in range(num_views) if v != reference_view]].any(axis=1)
+    joint_status[frame_failed] = JOINT_STATUS.index('frame_failed')
+    valid[frame_failed] = False
+    keypoints_3d[~valid] = np.nan
+
+    frame_status = np.zeros(num_frames, dtype=np.int8)
+    for f in np.flatnonzero(frame_failed):
+        frame_status[f] = _frame_failure(view_status[f], reference_view)
+    frame_status[~frame_failed & ~valid.any(axis=1)] = FRAME_STATUS.index('no_valid_joint')
+    rotations = np.where(has_pose[..., None, None], rotations, np.nan)
+    translations = np.where(has_pose[..., None], translations, np.nan)
+    return PseudoLabels(keypoints_3d=keypoints_3d, valid=valid, rotations=rotations,
+                        translations=translations, reference_view=reference_view, mode=mode,
+                        scale_view=scale_view, view_status=view_status.astype(np.int8),
+                        frame_status=frame_status, joint_status=joint_status,
+                        view_inlier_ratio=inlier_ratio)
+
+
+def _frame_failure(view_status: np.ndarray, reference_view: int) -> int:
+    """The most advanced failure among the views: the one that tells the user the most."""
+    codes = [int(c) for v, c in enumerate(view_status) if v != reference_view]
+    return max(codes)  # codes are ordered by pipeline stage (VIEW_STATUS)
+
+
+def _estimate_views(normalized, confident, reference_view, min_joints, min_parallax_deg, seed,
+                    focal, ransac_threshold_px, refine=False, max_ransac_points=0,
+                    refine_loss_scale=3.0, **_):
+    """Pose of every view relative to the reference from all (frames x joints) given.
+
+    Args:
+        normalized: (V, F, J, 2); confident: (V, F, J).
+
+    Returns:
+        list of V RelativePose (the reference view's is the identity) and (V,) inlier ratios.
+    """
+    num_views = normalized.shape[0]
+    points_ref = normalized[reference_view].reshape(-1, 2)
+    poses, ratios = [], np.zeros(num_views)
+    for view in range(num_views):
+        if view == reference_view:
+            poses.append(RelativePose(inliers=confident[view].reshape(-1)))
+            ratios[view] = 1.0
+            continue
+        common = (confident[reference_view] & confident[view]).reshape(-1)
+        points_view = np.where(common[:, None], normalized[view].reshape(-1, 2), np.nan)
+        threshold = ransac_threshold_px / (0.5 * (focal[reference_view] + focal[view]))
+        pose = estimate_relative_pose(points_ref, points_view, threshold=threshold,
+                                      min_points=min_joints, min_parallax_deg=min_parallax_deg,
+                                      max_ransac_points=max_ransac_points, seed=seed)
+        if refine:
+            pose = refine_relative_pose(pose, points_ref, points_view, threshold=threshold,
+                                        loss_scale=refine_loss_scale * threshold, seed=seed)
+        poses.append(pose)
+        ratios[view] = pose.inliers.sum() / max(common.sum(), 1)
+    return poses, ratios
+
+
+def _scaled_poses(normalized, poses, reference_view):
+    """Make translation scales consistent; returns (V,3,3), (V,3), (V,) status, anchor view.
+
+    The anchor (the view with most inliers) gets ``|t| = 1``; every other view's scale is
+    fitted to the joints triangulated by the reference and the anchor views.
+    """
+    num_views = len(poses)
+    rotations = np.stack([p.rotation for p in poses])
+    translations = np.stack([p.translation for p in poses]).astype(np.float64)
+    status = np.array([VIEW_STATUS.index(p.status) for p in poses], dtype=np.int8)
+    candidates = [v for v in range(num_views) if v != reference_view and poses[v].ok]
+    if not candidates:
+        return rotations, translations, status, -1
+    anchor = max(candidates, key=lambda v: poses[v].inliers.sum())
+    both = poses[anchor].inliers
+    points = np.stack([normalized[reference_view], normalized[anchor]], axis=1)  # (N, 2, 2)
+    projections = np.stack([np.eye(3, 4),
+                            np.concatenate([rotations[anchor], translations[anchor, :, None]],
+                                           axis=1)])
+    points_3d, valid = triangulate_dlt(points, projections, both[:, None] * np.ones((1, 2)))
+    for view in candidates:
+        if view == anchor:
+            continue
+        usable = valid & poses[view].inliers
+        scale = translation_scale(points_3d[usable], normalized[view][usable], rotations[view],
+                                  translations[view])
+        if not np.isfinite(scale) or scale <= 0:
+            status[view] = VIEW_STATUS.index(NO_SCALE)
+            continue
+        translations[view] *= scale
+    return rotations, translations, status, anchor
+
+
+def _pooled_poses(normalized, confident, **options):
+    """One pose per view from all frames: (V,3,3), (V,3), (V,), anchor, (V,) inlier ratio."""
+    num_views = normalized.shape[0]
+    flat = normalized.reshape(num_views, -1, 2)
+    poses, ratios = _estimate_views(normalized, confident, **options)
+    rotations, translations, status, anchor = _scaled_poses(flat, poses,
+                                                            options['reference_view'])
+    return rotations, translations, status, anchor, ratios
+
+
+def _frame_poses(normalized, confident, **options):
+    """Per-frame poses (one frame given as (V, 1, J, ...)): same outputs as the pooled mode."""
+    return _pooled_poses(normalized, confident, refine=False, max_ransac_points=0, **options)
