@@ -102,7 +102,7 @@ step "find Python 3.11" find_python
 if [[ ! -x "$VENV/bin/python" ]]; then
     step "create virtual environment $VENV" "$PYTHON" -m venv "$VENV"
 fi
-PIP=("$VENV/bin/python" -m pip --disable-pip-version-check)
+PIP=("$VENV/bin/python" -m pip --disable-pip-version-check --quiet)
 
 step "install torch and torchvision ($TORCH_SPEC, $TORCHVISION_SPEC)" \
     "${PIP[@]}" install "$TORCH_SPEC" "$TORCHVISION_SPEC"

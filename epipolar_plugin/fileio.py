@@ -1,0 +1,54 @@
+"""The ``.npz`` exchange files of DESIGN.md section 4: multi-view 2D keypoints, pseudo labels.
+
+Errors name the file and the key at fault.
+"""
+import os.path as osp
+import zipfile
+
+import numpy as np
+
+from .geometry.pseudo_labels import PseudoLabels, check_multiview_inputs
+
+
+def load_multiview_keypoints(path: str) -> dict:
+    """Read and validate a multi-view 2D keypoints file.
+
+    Keys: ``keypoints_2d`` (V, F, J, 3) pixels + score, ``intrinsics`` (V, 3, 3) pixels;
+    optional ``distortion`` (V, 4|5|8), ``image_size`` (V, 2) (width, height),
+    ``camera_names`` (V,), ``joint_names`` (J,).
+
+    Returns:
+        dict of the arrays (float64 for the numeric ones; absent optional keys are None).
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'multi-view keypoints file not found: {path}')
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
+        raise ValueError(f'{path}: not a readable .npz file ({error})') from error
+    for key in ('keypoints_2d', 'intrinsics'):
+        if key not in arrays:
+            raise KeyError(f"{path}: missing key '{key}' (found: {sorted(arrays)})")
+    keypoints_2d, intrinsics, distortion = check_multiview_inputs(
+        arrays['keypoints_2d'], arrays['intrinsics'], arrays.get('distortion'), source=path)
+    num_views, _, num_joints, _ = keypoints_2d.shape
+    out = dict(keypoints_2d=keypoints_2d, intrinsics=intrinsics, distortion=distortion)
+    for key, length in (('image_size', num_views), ('camera_names', num_views),
+                        ('joint_names', num_joints)):
+        value = arrays.get(key)
+        if value is not None and len(value) != length:
+            raise ValueError(f"{path}: key '{key}' must have length {length}, got {len(value)}")
+        out[key] = value
+    if out['image_size'] is not None and np.asarray(out['image_size']).shape != (num_views, 2):
+        raise ValueError(f"{path}: key 'image_size' must have shape (V, 2) = ({num_views}, 2), "
+                         f"got {np.asarray(out['image_size']).shape}")
+    return out
+
+
+def save_pseudo_labels(path: str, labels: PseudoLabels) -> None:
+    """Write pseudo labels (see :class:`PseudoLabels`) as an ``.npz`` file."""
+    directory = osp.dirname(osp.abspath(path))
+    if not osp.isdir(directory):
+        raise FileNotFoundError(f'output directory does not exist: {directory}')
+    np.savez_compressed(path, **labels.as_dict())

@@ -1,0 +1,12 @@
+"""The names this plugin adds to MMPose's registries (checked by the tests).
+
+Each entry: registry name in ``mmpose.registry`` -> the class names registered into it when
+``epipolar_plugin`` is imported (e.g. through a config's ``custom_imports``).
+"""
+REGISTERED_COMPONENTS = {
+    'DATASETS': (),
+    'TRANSFORMS': (),
+    'MODELS': (),
+    'KEYPOINT_CODECS': (),
+    'METRICS': (),
+}

@@ -1,0 +1,53 @@
+"""The plugin installs into MMPose: registries, configs with custom_imports and mmpose:: bases."""
+import importlib
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+import epipolar_plugin
+from epipolar_plugin import REGISTERED_COMPONENTS
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def test_version():
+    assert isinstance(epipolar_plugin.__version__, str) and epipolar_plugin.__version__
+
+
+@pytest.mark.parametrize('registry_name', sorted(REGISTERED_COMPONENTS))
+def test_registered_components(registry_name):
+    registry = getattr(importlib.import_module('mmpose.registry'), registry_name)
+    for name in REGISTERED_COMPONENTS[registry_name]:
+        assert registry.get(name) is not None, f'{name} missing from mmpose {registry_name}'
+
+
+def test_local_checkpoint_loader_is_the_plugins():
+    from mmengine.runner.checkpoint import CheckpointLoader
+    assert CheckpointLoader._schemes[''] is epipolar_plugin.engine.load_from_local
+
+
+def test_base_runtime_config_builds():
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'epipolar_runtime.py'))
+    assert cfg.custom_imports == dict(imports=['epipolar_plugin'], allow_failed_imports=False)
+    # inherited from mmpose::_base_/default_runtime.py
+    assert cfg.default_scope == 'mmpose'
+    assert cfg.default_hooks.checkpoint.type == 'CheckpointHook'
+    assert cfg.env_cfg.dist_cfg.backend == 'nccl'
+
+
+def test_config_with_custom_imports_and_mmpose_base(tmp_path):
+    path = tmp_path / 'user_config.py'
+    path.write_text(f"_base_ = [{osp.join(ROOT, 'configs', '_base_', 'epipolar_runtime.py')!r}]\n"
+                    "train_cfg = dict(by_epoch=True, max_epochs=3)\n")
+    cfg = Config.fromfile(str(path))
+    assert cfg.train_cfg.max_epochs == 3
+    assert cfg.custom_imports.imports == ['epipolar_plugin']
+
+
+def test_failing_custom_import_is_an_error(tmp_path):
+    path = tmp_path / 'bad.py'
+    path.write_text("custom_imports = dict(imports=['epipolar_plugin_missing'], "
+                    'allow_failed_imports=False)\n')
+    with pytest.raises(ImportError):
+        Config.fromfile(str(path))
