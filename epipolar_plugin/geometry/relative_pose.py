@@ -6,7 +6,9 @@ Convention:
     coordinates to that view's camera coordinates: ``X_view = R @ X_ref + t``, so that
     ``x_view^T E x_ref = 0`` with ``E = [t]_x R``. ``t`` has unit norm (scale is unobservable).
 
-The 5-point solver inside RANSAC is OpenCV's (``findEssentialMat``, Nistér's algorithm) and the
+The 5-point solver inside robust estimation is OpenCV's (``findEssentialMat``, Nistér's algorithm,
+with USAC MAGSAC++ scoring: plain RANSAC stops at the first model that fits all 17 joints within
+the threshold, often a wrong one on a body's small depth range) and the
 cheirality check is ``recoverPose``: they are well kept and fast. What OpenCV lacks, and is
 written here, is the detection of degenerate inputs before they reach it (too few points,
 collinear points, zero baseline) and a robust non-linear refinement over many points.
@@ -129,7 +131,7 @@ def estimate_relative_pose(points_ref: np.ndarray,
                                                             replace=False))
     try:
         essential, _ = cv2.findEssentialMat(p_ref[sample], p_other[sample], np.eye(3),
-                                            method=cv2.RANSAC, prob=confidence,
+                                            method=cv2.USAC_MAGSAC, prob=confidence,
                                             threshold=threshold)
     except cv2.error:
         return _failed(DEGENERATE, num_points)
@@ -181,6 +183,12 @@ def essential_from_pose(rotation: np.ndarray, translation: np.ndarray) -> np.nda
 def sampson_distance(essential: np.ndarray, points_ref: np.ndarray,
                      points_other: np.ndarray) -> np.ndarray:
     """Squared Sampson distance of (N, 2) normalized correspondences to ``x_o^T E x_r = 0``."""
+    return signed_sampson_error(essential, points_ref, points_other)**2
+
+
+def signed_sampson_error(essential: np.ndarray, points_ref: np.ndarray,
+                         points_other: np.ndarray) -> np.ndarray:
+    """(N,) signed first-order distance ``x_o^T E x_r / |grad|`` (smooth at 0, unlike its root)."""
     ones = np.ones((len(points_ref), 1))
     x_ref = np.concatenate([points_ref, ones], axis=1)
     x_other = np.concatenate([points_other, ones], axis=1)
@@ -189,7 +197,7 @@ def sampson_distance(essential: np.ndarray, points_ref: np.ndarray,
     algebraic = np.sum(x_other * e_x_ref, axis=1)
     denominator = (e_x_ref[:, 0] ** 2 + e_x_ref[:, 1] ** 2 + et_x_other[:, 0] ** 2 +
                    et_x_other[:, 1] ** 2)
-    return algebraic ** 2 / np.maximum(denominator, 1e-300)
+    return algebraic / np.sqrt(np.maximum(denominator, 1e-300))
 
 
 def _tangent_basis(direction: np.ndarray) -> np.ndarray:
@@ -245,11 +253,10 @@ def refine_relative_pose(pose: RelativePose,
 
     def residuals(params):
         rotation, translation = unpack(params)
-        return np.sqrt(sampson_distance(essential_from_pose(rotation, translation), p_ref,
-                                        p_other))
+        return signed_sampson_error(essential_from_pose(rotation, translation), p_ref, p_other)
 
     result = least_squares(residuals, np.zeros(5), loss='cauchy', f_scale=loss_scale,
-                           method='trf', x_scale='jac')
+                           method='trf', x_scale='jac', ftol=1e-12, xtol=1e-12, gtol=1e-12)
     rotation, translation = unpack(result.x)
     inliers = np.zeros(len(points_ref), dtype=bool)
     inliers[finite] = sampson_distance(essential_from_pose(rotation, translation),

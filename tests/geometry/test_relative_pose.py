@@ -1,0 +1,84 @@
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from epipolar_plugin.geometry import (estimate_relative_pose, refine_relative_pose,
+                                      rotation_angle_deg)
+from epipolar_plugin.geometry.relative_pose import (COLLINEAR, TOO_FEW_POINTS, ZERO_BASELINE,
+                                                    translation_scale)
+
+from .conftest import project
+
+THRESHOLD = 3.0 / 1150
+
+
+def _angle_rad(a, b):
+    return np.radians(rotation_angle_deg(a, b))
+
+
+def test_exact_data_recovers_pose(two_views):
+    points, rotation, translation = two_views
+    ref = project(points, np.eye(3), np.zeros(3))
+    other = project(points, rotation, translation)
+    pose = estimate_relative_pose(ref, other, THRESHOLD)
+    assert pose.ok and pose.inliers.all()
+    assert _angle_rad(pose.rotation, rotation) < 1e-6
+    np.testing.assert_allclose(pose.translation, translation / np.linalg.norm(translation),
+                               atol=1e-6)
+    refined = refine_relative_pose(pose, ref, other, THRESHOLD, THRESHOLD)
+    assert _angle_rad(refined.rotation, rotation) < 1e-6
+
+
+def test_noise_degrades_gracefully(two_views):
+    points, rotation, translation = two_views
+    rng = np.random.default_rng(3)
+    ref = project(points, np.eye(3), np.zeros(3))
+    other = project(points, rotation, translation)
+    errors = []
+    for sigma_px in (0.5, 2.0):
+        noisy = [p + rng.normal(0, sigma_px / 1150, p.shape) for p in (ref, other)]
+        pose = estimate_relative_pose(*noisy, THRESHOLD * max(1, sigma_px))
+        pose = refine_relative_pose(pose, *noisy, THRESHOLD, THRESHOLD)
+        assert pose.ok
+        errors.append(rotation_angle_deg(pose.rotation, rotation))
+    assert errors[0] < 0.5 and errors[1] < 2.0
+
+
+def test_pure_rotation_is_flagged(two_views):
+    points, _, _ = two_views
+    rotation = Rotation.from_euler('y', -20, degrees=True).as_matrix()
+    ref = project(points, np.eye(3), np.zeros(3))
+    other = project(points, rotation, np.zeros(3))
+    pose = estimate_relative_pose(ref, other, THRESHOLD)
+    assert not pose.ok
+    assert pose.status in (ZERO_BASELINE, 'degenerate', 'cheirality')
+    assert not pose.inliers.any()
+
+
+def test_collinear_joints_are_flagged(two_views):
+    _, rotation, translation = two_views
+    line = np.array([0.1, -0.2, 4.0]) + np.linspace(-1, 1, 17)[:, None] * np.array([0.3, 0.5, 0.1])
+    pose = estimate_relative_pose(project(line, np.eye(3), np.zeros(3)),
+                                  project(line, rotation, translation), THRESHOLD)
+    assert pose.status == COLLINEAR
+
+
+def test_too_few_and_nan_points(two_views):
+    points, rotation, translation = two_views
+    ref = project(points, np.eye(3), np.zeros(3))
+    other = project(points, rotation, translation)
+    assert estimate_relative_pose(ref[:4], other[:4], THRESHOLD,
+                                  min_points=4).status == TOO_FEW_POINTS
+    other_nan = other.copy()
+    other_nan[4:] = np.nan
+    assert estimate_relative_pose(ref, other_nan, THRESHOLD).status == TOO_FEW_POINTS
+    other_nan = other.copy()
+    other_nan[:10] = np.nan                      # NaN rows are ignored, not fatal
+    pose = estimate_relative_pose(ref, other_nan, THRESHOLD)
+    assert pose.ok and not pose.inliers[:10].any()
+
+
+def test_translation_scale(two_views):
+    points, rotation, translation = two_views
+    scale = np.linalg.norm(translation)
+    observed = project(points, rotation, translation)
+    assert abs(translation_scale(points, observed, rotation, translation / scale) - scale) < 1e-9
