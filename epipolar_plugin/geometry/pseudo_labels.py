@@ -209,10 +209,8 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
     confident = finite & (scores >= min_score) & (scores > 0)            # (V, F, J)
     focal = intrinsics[:, [0, 1], [0, 1]].mean(axis=1)                   # (V,)
     options = dict(reference_view=reference_view, min_joints=min_joints,
-                   min_parallax_deg=min_parallax_deg, seed=seed,
-                   focal=focal, ransac_threshold_px=ransac_threshold_px,
-                   outlier_threshold_px=outlier_threshold_px)
-    options['refine'] = refine
+                   min_parallax_deg=min_parallax_deg, seed=seed, focal=focal,
+                   ransac_threshold_px=ransac_threshold_px, refine=refine)
     if mode == 'pooled':
         poses = _pooled_poses(normalized, confident, max_ransac_points=max_ransac_points,
                               **options)
@@ -270,7 +268,7 @@ def _frame_failure(view_status: np.ndarray, reference_view: int) -> int:
 
 def _estimate_views(normalized, confident, reference_view, min_joints, min_parallax_deg, seed,
                     focal, ransac_threshold_px, refine=False, max_ransac_points=0,
-                    refine_loss_scale=3.0, **_):
+                    refine_loss_scale=3.0):
     """Pose of every view relative to the reference from all (frames x joints) given.
 
     Args:
