@@ -30,3 +30,14 @@ def test_test_flags(flag):
 
 def test_launchers_listed():
     assert '{none,pytorch,slurm,mpi}' in _help('train.py')
+
+
+def test_make_synthetic_cli_writes_the_h36m_layout(tmp_path):
+    result = subprocess.run([sys.executable, osp.join(ROOT, 'tools', 'make_synthetic.py'),
+                             str(tmp_path), '--frames', '5', '--cameras', '2', '--size', '64'],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / 'annotation_body3d' / 'cameras.pkl').is_file()
+    assert (tmp_path / 'annotation_body3d' / 'fps10' / 'h36m_train.npz').is_file()
+    assert len(list((tmp_path / 'images').rglob('*.jpg'))) == 5 * 2 * 7
+    assert 'wrote' in result.stdout

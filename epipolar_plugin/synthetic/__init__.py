@@ -1,10 +1,15 @@
-"""The embedded synthetic multi-view data: skeleton motion, studio rig, detector errors."""
+"""The embedded synthetic multi-view data: skeleton motion, studio rig, renderer, detector
+errors, and a writer of MMPose's Human3.6M layout."""
 from .detections import DetectionNoise, simulate_detections
+from .h36m_layout import SPLITS, make_synthetic_dataset
+from .render import random_appearance, render_frames, self_occlusion
 from .rig import SyntheticCamera, look_at, studio_rig
-from .skeleton import JOINT_NAMES, NUM_JOINTS, PARENTS, animate
+from .skeleton import ACTIONS, JOINT_NAMES, NUM_JOINTS, PARENTS, animate
 from .scene import SyntheticScene, make_scene
 
 __all__ = [
-    'DetectionNoise', 'simulate_detections', 'SyntheticCamera', 'look_at', 'studio_rig',
-    'JOINT_NAMES', 'NUM_JOINTS', 'PARENTS', 'animate', 'SyntheticScene', 'make_scene'
+    'DetectionNoise', 'simulate_detections', 'SPLITS', 'make_synthetic_dataset',
+    'random_appearance', 'render_frames', 'self_occlusion', 'SyntheticCamera', 'look_at',
+    'studio_rig', 'ACTIONS', 'JOINT_NAMES', 'NUM_JOINTS', 'PARENTS', 'animate',
+    'SyntheticScene', 'make_scene'
 ]
