@@ -8,5 +8,5 @@ REGISTERED_COMPONENTS = {
     'TRANSFORMS': (),
     'MODELS': (),
     'KEYPOINT_CODECS': (),
-    'METRICS': (),
+    'METRICS': ('PSSMetric', ),
 }

@@ -4,6 +4,7 @@ import os.path as osp
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -41,3 +42,27 @@ def test_make_synthetic_cli_writes_the_h36m_layout(tmp_path):
     assert (tmp_path / 'annotation_body3d' / 'fps10' / 'h36m_train.npz').is_file()
     assert len(list((tmp_path / 'images').rglob('*.jpg'))) == 5 * 2 * 7
     assert 'wrote' in result.stdout
+
+
+def test_make_pss_clusters_from_a_dataset_config_and_from_poses(tiny_dataset, tmp_path):
+    root, _ = tiny_dataset
+    config = tmp_path / 'h36m_like.py'
+    config.write_text(
+        f"custom_imports = dict(imports=['epipolar_plugin'], allow_failed_imports=False)\n"
+        f"train_dataloader = dict(dataset=dict(type='Human36mDataset', data_root={str(root)!r},\n"
+        f"    ann_file='annotation_body3d/fps10/h36m_train.npz', data_prefix=dict(img='images/'),\n"
+        f"    pipeline=[]))\n")
+    outputs = []
+    for source in (str(config), str(root / 'annotation_body3d' / 'fps10' / 'h36m_train.npz')):
+        out = tmp_path / f'clusters_{len(outputs)}.npz'
+        result = subprocess.run([sys.executable, osp.join(ROOT, 'tools', 'make_pss_clusters.py'),
+                                 source, str(out), '--k', '5', '10'],
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / f'{out.stem}_centers.png').is_file()
+        outputs.append(np.load(out))
+    from_config, from_poses = outputs
+    assert list(from_config['ks']) == [5, 10] and from_config['centers_10'].shape == (10, 51)
+    assert from_config['joint_names'][0] == 'root' and int(from_config['num_poses']) == 150
+    # the config reads the same ground truth as the annotation file: the same clusters
+    np.testing.assert_allclose(from_config['centers_10'], from_poses['centers_10'], atol=1e-5)

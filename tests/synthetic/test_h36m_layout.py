@@ -7,7 +7,7 @@ import pytest
 from mmpose.utils.camera import SimpleCamera
 
 from epipolar_plugin.synthetic import DetectionNoise, make_synthetic_dataset
-from .conftest import TINY
+from ..conftest import TINY
 
 
 def _load(root, split):

@@ -1,0 +1,10 @@
+"""Evaluation: the Pose Structure Score (pure functions) and its MMEngine metric."""
+from .clusters_file import load_pose_clusters, save_pose_clusters
+from .metrics import PSSMetric
+from .pss import (NORMALIZATION, assign_clusters, fit_pose_clusters, normalize_poses,
+                  pose_structure_score)
+
+__all__ = [
+    'load_pose_clusters', 'save_pose_clusters', 'PSSMetric', 'NORMALIZATION', 'assign_clusters',
+    'fit_pose_clusters', 'normalize_poses', 'pose_structure_score'
+]

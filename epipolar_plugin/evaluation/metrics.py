@@ -1,0 +1,63 @@
+"""``PSSMetric``: the Pose Structure Score as an MMEngine metric, next to MMPose's ``MPJPE``."""
+from typing import Dict, Optional, Sequence, Union
+
+import numpy as np
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import MMLogger
+
+from mmpose.registry import METRICS
+from .clusters_file import load_pose_clusters
+from .pss import assign_clusters
+
+
+@METRICS.register_module()
+class PSSMetric(BaseMetric):
+    """PSS@k for every k in ``k`` (keys ``PSS@50``, ``PSS@100``).
+
+    Reads each data sample's ``pred_instances.keypoints`` (1, J, 3) and
+    ``gt_instances.lifting_target`` (1, J, 3), as MMPose's ``MPJPE`` metric does, so both can sit
+    in one ``val_evaluator`` list. Results are kept per sample, so MMEngine's ``collect_results``
+    gathers them across processes in dataset order and drops the distributed sampler's padding:
+    the score does not depend on the number of processes.
+
+    Args:
+        clusters_file: ``.npz`` from ``tools/make_pss_clusters.py``.
+        k: the cluster counts to report; each must be in the file.
+        collect_device: ``'cpu'`` or ``'gpu'``, as in MMEngine's ``BaseMetric``.
+        prefix: optional prefix of the metric names.
+    """
+    default_prefix: Optional[str] = None
+
+    def __init__(self, clusters_file: str, k: Union[int, Sequence[int]] = (50, 100),
+                 collect_device: str = 'cpu', prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.ks = [int(k)] if isinstance(k, (int, np.integer)) else [int(v) for v in k]
+        self.clusters_file = clusters_file
+        self.clusters = load_pose_clusters(clusters_file, self.ks)   # fail early on a bad file
+
+    def process(self, data_batch: Optional[dict], data_samples: Sequence[dict]) -> None:
+        for sample in data_samples:
+            pred = np.asarray(sample['pred_instances']['keypoints'], dtype=np.float64)
+            gt = np.asarray(sample['gt_instances']['lifting_target'], dtype=np.float64)
+            self.results.append(dict(pred=pred.reshape(-1, *pred.shape[-2:])[:1],
+                                     gt=gt.reshape(-1, *gt.shape[-2:])[:1]))
+
+    def compute_metrics(self, results: list) -> Dict[str, float]:
+        if not results:
+            raise ValueError('PSSMetric received no predictions: the evaluation split is empty '
+                             'or the model returned no instances')
+        pred = np.concatenate([r['pred'] for r in results])
+        gt = np.concatenate([r['gt'] for r in results])
+        if pred.shape != gt.shape:
+            raise ValueError(f'PSSMetric: predictions {pred.shape} and ground truth {gt.shape} '
+                             f'differ in shape')
+        clusters = load_pose_clusters(self.clusters_file, self.ks, num_joints=gt.shape[1])
+        metrics = {}
+        for k in self.ks:
+            centers = clusters['centers'][k]
+            same = (assign_clusters(pred, centers, clusters['root_index'])
+                    == assign_clusters(gt, centers, clusters['root_index']))
+            metrics[f'PSS@{k}'] = float(np.mean(same))
+        MMLogger.get_current_instance().info(
+            f'PSS on {len(gt)} poses with clusters from {clusters["source"]}')
+        return metrics
