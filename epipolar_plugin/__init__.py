@@ -8,7 +8,7 @@ The pure geometry (:mod:`epipolar_plugin.geometry`) and the synthetic data gener
 (:mod:`epipolar_plugin.synthetic`) need neither MMPose nor MMEngine.
 """
 from . import engine  # noqa: F401  (checkpoint loading fix, registered on import)
-from . import evaluation  # noqa: F401  (PSSMetric)
+from . import datasets, evaluation, models  # noqa: F401  (registered components)
 from .registry import REGISTERED_COMPONENTS
 from .version import __version__
 

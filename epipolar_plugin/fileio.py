@@ -15,7 +15,7 @@ def load_multiview_keypoints(path: str) -> dict:
 
     Keys: ``keypoints_2d`` (V, F, J, 3) pixels + score, ``intrinsics`` (V, 3, 3) pixels;
     optional ``distortion`` (V, 4|5|8), ``image_size`` (V, 2) (width, height),
-    ``camera_names`` (V,), ``joint_names`` (J,).
+    ``camera_names`` (V,), ``joint_names`` (J,), ``image_names`` (V, F) (the image of each entry).
 
     Returns:
         dict of the arrays (float64 for the numeric ones; absent optional keys are None).
@@ -40,6 +40,11 @@ def load_multiview_keypoints(path: str) -> dict:
         if value is not None and len(value) != length:
             raise ValueError(f"{path}: key '{key}' must have length {length}, got {len(value)}")
         out[key] = value
+    names = arrays.get('image_names')
+    if names is not None and names.shape != keypoints_2d.shape[:2]:
+        raise ValueError(f"{path}: key 'image_names' must have shape (V, F) = "
+                         f"{keypoints_2d.shape[:2]}, got {names.shape}")
+    out['image_names'] = names
     if out['image_size'] is not None and np.asarray(out['image_size']).shape != (num_views, 2):
         raise ValueError(f"{path}: key 'image_size' must have shape (V, 2) = ({num_views}, 2), "
                          f"got {np.asarray(out['image_size']).shape}")

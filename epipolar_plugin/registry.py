@@ -4,9 +4,9 @@ Each entry: registry name in ``mmpose.registry`` -> the class names registered i
 ``epipolar_plugin`` is imported (e.g. through a config's ``custom_imports``).
 """
 REGISTERED_COMPONENTS = {
-    'DATASETS': (),
-    'TRANSFORMS': (),
-    'MODELS': (),
-    'KEYPOINT_CODECS': (),
+    'DATASETS': ('MultiViewH36MDataset', ),
+    'TRANSFORMS': ('EpipolarPseudoLabel', ),
+    'MODELS': ('Integral3DHead', 'EpipolarPoseEstimator'),
+    'KEYPOINT_CODECS': ('IntegralVolumeLabel', ),
     'METRICS': ('PSSMetric', ),
 }

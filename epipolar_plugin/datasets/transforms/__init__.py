@@ -1,0 +1,3 @@
+from .epipolar_pseudo_label import EpipolarPseudoLabel
+
+__all__ = ['EpipolarPseudoLabel']

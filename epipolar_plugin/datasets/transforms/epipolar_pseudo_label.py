@@ -1,0 +1,75 @@
+"""``EpipolarPseudoLabel``: the pseudo-3D training target of a sample's reference view."""
+from typing import Optional
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from mmpose.registry import TRANSFORMS
+from ...geometry import FRAME_STATUS, make_pseudo_labels
+
+
+@TRANSFORMS.register_module()
+class EpipolarPseudoLabel(BaseTransform):
+    """Pseudo-3D target from the 2D poses of all views, without extrinsics or 3D ground truth.
+
+    Two sources:
+
+    - ``'precomputed'`` (default, the fast path): the sample's ``pseudo_label`` from the dataset's
+      ``pseudo_label_file`` (pooled over a static rig by ``tools/make_pseudo_labels.py``, the
+      accurate labels) is moved into the reference view's camera, ``X_v = R X_ref + t``.
+    - ``'per_frame'``: the paper's route, computed here for this frame alone from
+      ``view_keypoints_2d`` (V, J, 3) and ``intrinsics`` / ``distortion`` with
+      :func:`epipolar_plugin.geometry.make_pseudo_labels` (``mode='per_frame'``).
+
+    Either way the target is root-relative (joint ``root_index`` at the origin), in the
+    reference camera's orientation, on the labels' arbitrary scale.
+
+    Added keys: ``lifting_target`` (1, J, 3), ``lifting_target_visible`` (1, J) in {0, 1}:
+    1 for a valid label joint (0 also for every joint when the root is invalid or the frame
+    failed, so such samples are zero-weighted, never NaN); ``pseudo_label_status`` str.
+
+    Args:
+        source: ``'precomputed'`` or ``'per_frame'``.
+        root_index: the root joint.
+        min_score, ransac_threshold_px, outlier_threshold_px: ``per_frame`` options of
+            ``make_pseudo_labels`` (pixels).
+    """
+
+    def __init__(self, source: str = 'precomputed', root_index: int = 0,
+                 min_score: float = 0.3, ransac_threshold_px: float = 3.0,
+                 outlier_threshold_px: float = 15.0, seed: Optional[int] = 0) -> None:
+        if source not in ('precomputed', 'per_frame'):
+            raise ValueError(f"source must be 'precomputed' or 'per_frame', got {source!r}")
+        self.source = source
+        self.root_index = root_index
+        self.options = dict(min_score=min_score, ransac_threshold_px=ransac_threshold_px,
+                            outlier_threshold_px=outlier_threshold_px, seed=seed)
+
+    def _label(self, results: dict):
+        if self.source == 'precomputed':
+            label = results.get('pseudo_label')
+            if label is None:
+                raise KeyError("EpipolarPseudoLabel(source='precomputed') needs 'pseudo_label' "
+                               "in the sample: set the dataset's pseudo_label_file")
+            joints = label['keypoints_3d'] @ np.asarray(label['rotation']).T + label['translation']
+            return joints, np.asarray(label['valid'], bool), 'precomputed'
+        keypoints = np.asarray(results['view_keypoints_2d'], dtype=np.float64)[:, None]
+        labels = make_pseudo_labels(keypoints, results['intrinsics'], results['distortion'],
+                                    mode='per_frame', reference_view=results['reference_view'],
+                                    refine=True, **self.options)
+        return labels.keypoints_3d[0], labels.valid[0], FRAME_STATUS[labels.frame_status[0]]
+
+    def transform(self, results: dict) -> dict:
+        joints, valid, status = self._label(results)
+        valid = valid & np.all(np.isfinite(joints), axis=-1)
+        if not valid[self.root_index]:
+            valid = np.zeros_like(valid)
+        root = joints[self.root_index] if valid.any() else np.zeros(3)
+        target = np.where(valid[:, None], joints - root, 0.0)
+        results['lifting_target'] = target[None].astype(np.float32)
+        results['lifting_target_visible'] = valid[None].astype(np.float32)
+        results['pseudo_label_status'] = status
+        return results
+
+    def __repr__(self) -> str:
+        return f'{self.__class__.__name__}(source={self.source!r}, root_index={self.root_index})'

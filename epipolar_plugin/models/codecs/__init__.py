@@ -1,0 +1,3 @@
+from .integral_volume import IntegralVolumeLabel
+
+__all__ = ['IntegralVolumeLabel']

@@ -1,0 +1,99 @@
+"""``Integral3DHead``: deconvolutions, a volumetric heatmap and a soft-argmax (Sun et al. 2018)."""
+from typing import Optional, Sequence, Tuple
+
+import torch
+from mmengine.structures import InstanceData
+from torch import Tensor, nn
+
+from mmpose.models.heads.base_head import BaseHead
+from mmpose.registry import KEYPOINT_CODECS, MODELS
+
+
+def soft_argmax_3d(volumes: Tensor) -> Tensor:
+    """Expected coordinates of softmax-normalized volumes.
+
+    Args:
+        volumes: (B, K, D, H, W) logits.
+
+    Returns:
+        (B, K, 3) (x, y, z) in [-0.5, 0.5]: x along W, y along H, z along D, each the
+        expectation over bin centres ``(i + 0.5) / n - 0.5``.
+    """
+    batch, joints, depth, height, width = volumes.shape
+    probs = torch.softmax(volumes.reshape(batch, joints, -1).float(), dim=-1)
+    probs = probs.reshape(batch, joints, depth, height, width)
+
+    def centres(n):
+        return (torch.arange(n, device=volumes.device, dtype=probs.dtype) + 0.5) / n - 0.5
+
+    x = (probs.sum(dim=(2, 3)) * centres(width)).sum(-1)
+    y = (probs.sum(dim=(2, 4)) * centres(height)).sum(-1)
+    z = (probs.sum(dim=(3, 4)) * centres(depth)).sum(-1)
+    return torch.stack([x, y, z], dim=-1)
+
+
+@MODELS.register_module()
+class Integral3DHead(BaseHead):
+    """Deconvolution layers, a 1x1 conv to K x D channels (a (D, H, W) volume per joint) and a
+    soft-argmax over each whole volume: the integral regression of EpipolarPose / Sun et al.
+
+    Targets are ``gt_instance_labels.lifting_target_label`` (B, K, 3) in [-0.5, 0.5] with
+    weights ``lifting_target_weight`` (B, K) (from ``IntegralVolumeLabel``); ``predict`` decodes
+    with the codec into root-relative camera-frame keypoints (see the codec for depth and scale).
+
+    Args:
+        in_channels: channels of the backbone's last feature map.
+        num_joints: K.
+        depth_bins: D (the paper: 64).
+        deconv_out_channels: channels of each deconvolution (stride 2, kernel 4); the paper
+            uses (256, 256, 256), making a 8 x 8 feature map 64 x 64.
+        loss: a weighted coordinate loss config (default ``L1Loss`` with target weights).
+        decoder: codec config (``IntegralVolumeLabel``).
+    """
+
+    def __init__(self, in_channels: int, num_joints: int = 17, depth_bins: int = 64,
+                 deconv_out_channels: Sequence[int] = (256, 256, 256),
+                 loss: dict = dict(type='L1Loss', use_target_weight=True),
+                 decoder: Optional[dict] = None, init_cfg: Optional[dict] = None) -> None:
+        if init_cfg is None:
+            init_cfg = [dict(type='Normal', layer=['ConvTranspose2d'], std=0.001),
+                        dict(type='Normal', layer=['Conv2d'], std=0.001),
+                        dict(type='Constant', layer='BatchNorm2d', val=1)]
+        super().__init__(init_cfg)
+        self.num_joints, self.depth_bins = num_joints, depth_bins
+        layers, channels = [], in_channels
+        for out_channels in deconv_out_channels:
+            layers += [nn.ConvTranspose2d(channels, out_channels, 4, stride=2, padding=1,
+                                          bias=False),
+                       nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True)]
+            channels = out_channels
+        self.deconv_layers = nn.Sequential(*layers)
+        self.final_layer = nn.Conv2d(channels, num_joints * depth_bins, 1)
+        self.loss_module = MODELS.build(loss)
+        self.decoder = KEYPOINT_CODECS.build(decoder) if decoder is not None else None
+
+    def forward(self, feats: Tuple[Tensor]) -> Tensor:
+        """(B, K, 3) normalized coordinates from the last feature map."""
+        volume = self.final_layer(self.deconv_layers(feats[-1]))
+        batch, _, height, width = volume.shape
+        volume = volume.reshape(batch, self.num_joints, self.depth_bins, height, width)
+        return soft_argmax_3d(volume)
+
+    def loss(self, feats: Tuple[Tensor], batch_data_samples, train_cfg: dict = {}) -> dict:
+        pred = self.forward(feats)
+        labels = [s.gt_instance_labels for s in batch_data_samples]
+        target = torch.cat([d.lifting_target_label for d in labels]).to(pred)
+        weight = torch.cat([d.lifting_target_weight for d in labels]).to(pred)
+        loss = self.loss_module(pred, target, weight)
+        with torch.no_grad():
+            error = ((pred - target).norm(dim=-1) * weight).sum() / weight.sum().clamp(min=1)
+        return dict(loss_pose3d=loss, mpjpe_normalized=error)
+
+    def predict(self, feats: Tuple[Tensor], batch_data_samples, test_cfg: dict = {}):
+        """InstanceData per sample: ``keypoints`` (1, K, 3) and ``keypoint_scores`` (1, K)."""
+        pred = self.forward(feats).detach().cpu().numpy()
+        results = []
+        for coords in pred:
+            keypoints, scores = self.decoder.decode(coords[None])
+            results.append(InstanceData(keypoints=keypoints, keypoint_scores=scores))
+        return results

@@ -1,0 +1,157 @@
+"""Evaluate the self-supervised and the supervised model on the synthetic test split, side by side.
+
+    python tools/report_synthetic.py [--data-root data/synthetic]
+        [--self-supervised work_dirs/epipolar_synthetic] [--supervised work_dirs/supervised_synthetic]
+        [--out work_dirs/synthetic_report]
+
+Each work directory's config and last checkpoint are tested with MMEngine's runner (the
+config's evaluators: MMPose's MPJPE family and PSSMetric). Prints one table with a mean-pose
+baseline (the mean root-relative training pose, predicted for every image) and the pooled
+pseudo labels' own error on the training split; writes ``report.json`` and ``skeletons.png``
+(prediction vs pseudo label vs ground truth on test images) to ``--out``.
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import pickle
+
+import numpy as np
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from epipolar_plugin.evaluation import load_pose_clusters, pose_structure_score
+from epipolar_plugin.geometry import mean_joint_error, procrustes_align, root_centre, scale_align
+from epipolar_plugin.visualization import save_skeleton_grid
+
+ANN = 'annotation_body3d/fps10/'
+COLUMNS = ('MPJPE', 'N-MPJPE', 'P-MPJPE', 'PSS@50', 'PSS@100')
+
+
+def test_run(work_dir: str, out_dir: str):
+    """Metrics and dumped predictions of a work directory's last checkpoint."""
+    configs = sorted(glob.glob(osp.join(work_dir, '*.py')))
+    with open(osp.join(work_dir, 'last_checkpoint')) as file:
+        checkpoint = file.read().strip()
+    if not configs:
+        raise FileNotFoundError(f'{work_dir}: no config dumped by tools/train.py')
+    cfg = Config.fromfile(configs[0])
+    dump = osp.join(out_dir, osp.basename(work_dir.rstrip('/')) + '_predictions.pkl')
+    cfg.test_evaluator = list(cfg.test_evaluator) + [dict(type='DumpResults',
+                                                          out_file_path=dump)]
+    cfg.work_dir, cfg.load_from = osp.join(out_dir, 'test_' + osp.basename(work_dir)), checkpoint
+    metrics = Runner.from_cfg(cfg).test()
+    with open(dump, 'rb') as file:
+        samples = pickle.load(file)
+    return {k: float(metrics[k]) for k in COLUMNS}, samples, cfg
+
+
+def scores(pred, gt, clusters):
+    mask = np.ones(gt.shape[:2], bool)
+    row = dict(MPJPE=mean_joint_error(pred, gt, mask),
+               **{'N-MPJPE': mean_joint_error(scale_align(pred, gt, mask), gt, mask),
+                  'P-MPJPE': mean_joint_error(procrustes_align(pred, gt, mask), gt, mask)})
+    for k, centers in clusters['centers'].items():
+        row[f'PSS@{k}'] = pose_structure_score(pred, gt, centers)
+    return row
+
+
+def pseudo_label_error(data_root):
+    """N-MPJPE (metres) of the pooled training labels against the ground truth, and coverage."""
+    labels = np.load(osp.join(data_root, ANN, 'h36m_train_pseudo_labels.npz'))
+    names = np.load(osp.join(data_root, ANN, 'h36m_train_multiview_2d.npz'))['image_names'][0]
+    ann = np.load(osp.join(data_root, ANN, 'h36m_train.npz'))
+    row = {n: i for i, n in enumerate(ann['imgname'])}
+    truth = root_centre(ann['S'][[row[n] for n in names], :, :3])
+    valid = labels['valid'] & labels['valid'][:, :1]
+    pred = scale_align(root_centre(labels['keypoints_3d']), truth, valid)
+    return mean_joint_error(pred, truth, valid), float(labels['valid'].mean())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--data-root', default='data/synthetic')
+    parser.add_argument('--self-supervised', default='work_dirs/epipolar_synthetic')
+    parser.add_argument('--supervised', default='work_dirs/supervised_synthetic')
+    parser.add_argument('--out', default='work_dirs/synthetic_report')
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    clusters = load_pose_clusters(osp.join(args.data_root, 'pss_clusters.npz'), (50, 100))
+
+    runs, samples = {}, {}
+    for name, work_dir in (('self-supervised (pseudo labels)', args.self_supervised),
+                           ('supervised (3D ground truth)', args.supervised)):
+        if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
+            runs[name], samples[name], _ = test_run(work_dir, args.out)
+    if not runs:
+        raise FileNotFoundError('no trained work directory found: train a config first')
+    first = next(iter(samples.values()))
+    gt = np.stack([s['gt_instances']['lifting_target'][0] for s in first]).astype(float)
+    train = np.load(osp.join(args.data_root, ANN, 'h36m_train.npz'))['S'][..., :3]
+    mean_pose = root_centre(train).mean(axis=0)
+    table = {'mean training pose': scores(np.repeat(mean_pose[None], len(gt), 0), gt, clusters)}
+    table['mean training pose'] = {k: float(v) for k, v in table['mean training pose'].items()}
+    table.update(runs)
+
+    label_error, label_valid = pseudo_label_error(args.data_root)
+    header = f"{'model (test split, ' + str(len(gt)) + ' images)':40s}" + ''.join(
+        f'{c:>10s}' for c in COLUMNS)
+    lines = [header, '-' * len(header)]
+    for name, row in table.items():
+        lines.append(f'{name:40s}' + ''.join(
+            f'{1000 * row[c]:10.1f}' if 'MPJPE' in c else f'{row[c]:10.3f}' for c in COLUMNS))
+    lines.append('(MPJPE family in mm, root-relative; PSS as fractions)')
+    lines.append(f'pooled pseudo labels, training split: N-MPJPE {1000 * label_error:.1f} mm, '
+                 f'{100 * label_valid:.1f}% joints valid')
+    names = list(runs)
+    if len(names) == 2:
+        ratio = runs[names[0]]['N-MPJPE'] / runs[names[1]]['N-MPJPE']
+        lines.append(f'N-MPJPE self-supervised / supervised: {ratio:.2f} '
+                     f'(mean pose / supervised: '
+                     f"{table['mean training pose']['N-MPJPE'] / runs[names[1]]['N-MPJPE']:.2f})")
+    print('\n'.join(lines))
+    with open(osp.join(args.out, 'report.json'), 'w') as file:
+        json.dump(dict(table=table, pseudo_label_n_mpjpe=label_error,
+                       pseudo_label_valid_fraction=label_valid, text=lines), file, indent=2)
+
+    # pictures: prediction vs pseudo label vs ground truth, scale-aligned to the ground truth
+    name = names[0]
+    picks = np.linspace(0, len(gt) - 1, 10).astype(int)
+    labels = test_pseudo_labels(args.data_root)
+    panels, titles = [], []
+    for index in picks:
+        sample = samples[name][index]
+        truth = gt[index]
+        pred = scale_align(sample['pred_instances']['keypoints'][0][None], truth[None])[0]
+        panel = [(truth, 'tab:green', 'ground truth'), (pred, 'tab:red', 'prediction')]
+        label = labels.get(sample['img_path'].split('images/')[-1]) if labels else None
+        if label is not None:
+            mask = np.isfinite(label).all(-1)[None]
+            panel.append((scale_align(label[None], truth[None], mask)[0], 'tab:blue',
+                          'pseudo label'))
+        panels.append(panel)
+        titles.append(osp.basename(sample['img_path'])[:-4])
+    save_skeleton_grid(osp.join(args.out, 'skeletons.png'), panels, titles, columns=5)
+    print(f'wrote {args.out}/report.json and {args.out}/skeletons.png')
+
+
+def test_pseudo_labels(data_root):
+    """Pooled labels of the test split (pictures only), root-relative in each view's camera."""
+    path = osp.join(data_root, ANN, 'h36m_test_pseudo_labels.npz')
+    if not osp.isfile(path):
+        return {}
+    labels = np.load(path)
+    names = np.load(osp.join(data_root, ANN, 'h36m_test_multiview_2d.npz'))['image_names']
+    out = {}
+    for v in range(names.shape[0]):
+        joints = labels['keypoints_3d'] @ np.swapaxes(labels['rotations'][:, v], -1, -2)
+        joints = joints + labels['translations'][:, v, None]
+        joints = np.where(labels['valid'][..., None], joints, np.nan)
+        for f, name in enumerate(names[v]):
+            out[str(name)] = joints[f] - joints[f, :1]
+    return out
+
+
+if __name__ == '__main__':
+    main()
