@@ -20,23 +20,19 @@ model = dict(
     head=dict(in_channels=2048, depth_bins=depth_bins, deconv_out_channels=(256, 256, 256),
               decoder=codec))
 
-pack_meta_keys = ('id', 'img_id', 'img_path', 'target_img_path', 'input_size', 'input_center',
-                  'input_scale')
-train_pipeline = [
+pack = {{_base_.pack}}
+augmentation = [
     dict(type='LoadImage'),
     dict(type='RandomBBoxTransform', shift_factor=0.05, scale_factor=(0.75, 1.25),
          rotate_factor=30.0),                                   # paper: scale 0.25, rotation 30
     dict(type='TopdownAffine', input_size=input_size),
+]
+train_pipeline = augmentation + [
     dict(type='EpipolarPseudoLabel', source='precomputed'),
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=pack_meta_keys),
-]
-val_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='TopdownAffine', input_size=input_size),
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=pack_meta_keys),
-]
+    dict(type='GenerateTarget', encoder=codec), pack]
+ground_truth_train_pipeline = augmentation + [dict(type='GenerateTarget', encoder=codec), pack]
+val_pipeline = [dict(type='LoadImage'), dict(type='TopdownAffine', input_size=input_size),
+                dict(type='GenerateTarget', encoder=codec), pack]
 train_dataloader = dict(batch_size=32, num_workers=8,
                         dataset=dict(data_root=data_root, pipeline=train_pipeline, frame_step=1))
 val_dataloader = dict(batch_size=64, num_workers=8,

@@ -22,23 +22,21 @@ model = dict(
 
 # data
 dataset_type = 'MultiViewH36MDataset'
-train_pipeline = [
+pack = dict(type='PackPoseInputs', meta_keys=('id', 'img_id', 'img_path', 'target_img_path',
+                                              'input_size', 'input_center', 'input_scale'))
+augmentation = [
     dict(type='LoadImage'),
     dict(type='RandomBBoxTransform', shift_factor=0.05, scale_factor=(0.85, 1.15),
          rotate_factor=0.0),
     dict(type='TopdownAffine', input_size=input_size),
-    dict(type='EpipolarPseudoLabel', source='precomputed'),
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=('id', 'img_id', 'img_path', 'target_img_path',
-                                           'input_size', 'input_center', 'input_scale')),
 ]
-val_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='TopdownAffine', input_size=input_size),
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs', meta_keys=('id', 'img_id', 'img_path', 'target_img_path',
-                                           'input_size', 'input_center', 'input_scale')),
-]
+train_pipeline = augmentation + [
+    dict(type='EpipolarPseudoLabel', source='precomputed'),    # pseudo-3D target, no 3D truth
+    dict(type='GenerateTarget', encoder=codec), pack]
+# the supervised baseline (supervised_synthetic.py): the same steps on the 3D ground truth
+ground_truth_train_pipeline = augmentation + [dict(type='GenerateTarget', encoder=codec), pack]
+val_pipeline = [dict(type='LoadImage'), dict(type='TopdownAffine', input_size=input_size),
+                dict(type='GenerateTarget', encoder=codec), pack]
 train_dataloader = dict(
     batch_size=32, num_workers=2, persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),

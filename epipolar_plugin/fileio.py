@@ -57,3 +57,26 @@ def save_pseudo_labels(path: str, labels: PseudoLabels) -> None:
     if not osp.isdir(directory):
         raise FileNotFoundError(f'output directory does not exist: {directory}')
     np.savez_compressed(path, **labels.as_dict())
+
+
+def load_pseudo_labels_for(label_path: str, keypoints_path: str, num_frames: int) -> dict:
+    """Read the pseudo labels made from a multi-view keypoints file, for a dataset.
+
+    Returns ``keypoints_3d`` (F, J, 3), ``valid`` (F, J), ``rotations`` (F, V, 3, 3),
+    ``translations`` (F, V, 3) and ``reference_view``; the error for a missing file gives the
+    command that makes it.
+    """
+    if not osp.isfile(label_path):
+        raise FileNotFoundError(
+            f'pseudo-label file not found: {label_path}; make it once with '
+            f'python tools/make_pseudo_labels.py {keypoints_path} {label_path}')
+    keys = ('keypoints_3d', 'valid', 'rotations', 'translations', 'reference_view')
+    try:
+        with np.load(label_path, allow_pickle=False) as data:
+            labels = {key: data[key] for key in keys}
+    except KeyError as error:
+        raise KeyError(f'{label_path}: not a pseudo-label file ({error})') from error
+    if len(labels['valid']) != num_frames:
+        raise ValueError(f'{label_path}: {len(labels["valid"])} frames, but {keypoints_path} has '
+                         f'{num_frames}: remake the labels from this file')
+    return labels

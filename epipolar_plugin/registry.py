@@ -4,7 +4,7 @@ Each entry: registry name in ``mmpose.registry`` -> the class names registered i
 ``epipolar_plugin`` is imported (e.g. through a config's ``custom_imports``).
 """
 REGISTERED_COMPONENTS = {
-    'DATASETS': ('MultiViewH36MDataset', ),
+    'DATASETS': ('MultiViewH36MDataset', 'MultiViewMPIINF3DHPDataset', 'MultiViewFolderDataset'),
     'TRANSFORMS': ('EpipolarPseudoLabel', ),
     'MODELS': ('Integral3DHead', 'EpipolarPoseEstimator'),
     'KEYPOINT_CODECS': ('IntegralVolumeLabel', ),

@@ -51,3 +51,22 @@ def test_failing_custom_import_is_an_error(tmp_path):
                     'allow_failed_imports=False)\n')
     with pytest.raises(ImportError):
         Config.fromfile(str(path))
+
+
+@pytest.mark.parametrize('name', ['epipolar_synthetic', 'supervised_synthetic', 'epipolar_h36m',
+                                  'supervised_h36m', 'epipolar_3dhp'])
+def test_configs_build_their_model(name):
+    import torch
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', f'{name}.py'))
+    init_default_scope('mmpose')
+    model = MODELS.build(cfg.model)
+    size = cfg.train_dataloader.dataset.pipeline[2]['input_size']
+    with torch.no_grad():
+        out = model.head(model.backbone(torch.zeros(1, 3, size[1], size[0])))
+    assert out.shape == (1, 17, 3)
+    supervised = name.startswith('supervised')
+    assert cfg.train_dataloader.dataset.get('load_ground_truth', True) == supervised
+    steps = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
+    assert ('EpipolarPseudoLabel' in steps) != supervised

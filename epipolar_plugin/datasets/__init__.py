@@ -1,5 +1,8 @@
 """Registered datasets (views grouped per frame) and transforms (pseudo-3D targets)."""
 from .h36m_multiview import MultiViewH36MDataset
+from .mpi_inf_3dhp import MultiViewMPIINF3DHPDataset
+from .multiview_folder import MultiViewFolderDataset
 from .transforms import EpipolarPseudoLabel
 
-__all__ = ['MultiViewH36MDataset', 'EpipolarPseudoLabel']
+__all__ = ['MultiViewH36MDataset', 'MultiViewMPIINF3DHPDataset', 'MultiViewFolderDataset',
+           'EpipolarPseudoLabel']

@@ -9,7 +9,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 
 from mmpose.registry import DATASETS
-from ..fileio import load_multiview_keypoints
+from ..fileio import load_multiview_keypoints, load_pseudo_labels_for
 
 
 def parse_h36m_imgname(imgname: str):
@@ -60,6 +60,24 @@ class MultiViewH36MDataset(BaseDataset):
         frame_step: keep every ``frame_step``-th frame of each sequence.
     """
     METAINFO = dict(from_file='configs/_base_/datasets/h36m.py')
+    # joints of the annotation, in the order of the metainfo (None: already in that order)
+    joint_order: Optional[Sequence[int]] = None
+
+    @staticmethod
+    def parse_imgname(imgname: str):
+        """(subject, sequence, camera id, frame number) of an annotation image name."""
+        return parse_h36m_imgname(imgname)
+
+    @staticmethod
+    def camera_key(subject: str, sequence: str, camera: str):
+        """The key of a view's entry in the camera parameter file."""
+        return (subject, camera)
+
+    @staticmethod
+    def target_name(imgname: str, subject: str, sequence: str, camera: str, number: int) -> str:
+        """``target_img_path`` of a sample: MMPose's MPJPE groups results by the action that it
+        parses from it (``<subject>_<action>.<camera>_<frame>``)."""
+        return imgname
 
     def __init__(self, ann_file: str, camera_param_file: str,
                  keypoints_2d_file: Optional[str] = None,
@@ -104,30 +122,39 @@ class MultiViewH36MDataset(BaseDataset):
         ann = self._load_annotation()
         cameras = self._load_cameras()
         frames = defaultdict(dict)
+        if self.joint_order is not None:
+            for key in ('part', 'S'):
+                if key in ann:
+                    ann[key] = ann[key][:, list(self.joint_order)]
         for row, name in enumerate(ann['imgname']):
-            subject, sequence, camera, number = parse_h36m_imgname(name)
+            subject, sequence, camera, number = self.parse_imgname(name)
             frames[(subject, sequence, number)][camera] = row
-        camera_ids = sorted({c for views in frames.values() for c in views})
-        detections, labels = self._load_detections_and_labels(camera_ids)
+        sequence_cameras = defaultdict(set)
+        for (subject, sequence, _), views in frames.items():
+            sequence_cameras[(subject, sequence)].update(views)
+        all_cameras = sorted({c for views in sequence_cameras.values() for c in views})
+        detections, labels = self._load_detections_and_labels(all_cameras)
         data_list, skipped = [], defaultdict(int)
         sequence_counter = defaultdict(int)
         for key in sorted(frames):
             subject, sequence, number = key
             views = frames[key]
+            camera_ids = sorted(sequence_cameras[(subject, sequence)])
             counter = sequence_counter[(subject, sequence)]
             sequence_counter[(subject, sequence)] += 1
             if counter % self.frame_step:
                 continue
             if len(views) != len(camera_ids):
-                skipped['frames without every view'] += 1
+                skipped['frames without every view of their sequence'] += 1
                 continue
             rows = [views[c] for c in camera_ids]
             params = []
             for camera in camera_ids:
-                if (subject, camera) not in cameras:
+                camera_key = self.camera_key(subject, sequence, camera)
+                if camera_key not in cameras:
                     raise KeyError(f'{self._path(self.camera_param_file)}: no camera '
-                                   f'{(subject, camera)}')
-                params.append(intrinsics_from_camera(cameras[(subject, camera)]))
+                                   f'{camera_key!r}')
+                params.append(intrinsics_from_camera(cameras[camera_key]))
             if detections is not None:
                 frame = detections['index'].get(str(ann['imgname'][rows[0]]))
                 if frame is None:
@@ -141,12 +168,15 @@ class MultiViewH36MDataset(BaseDataset):
             for v, camera in enumerate(camera_ids):
                 if self.reference_views is not None and camera not in self.reference_views:
                     continue
-                data_list.append(self._sample(ann, rows, v, view_kpts, params, labels, frame))
+                sample = self._sample(ann, rows, v, view_kpts, params, labels, frame)
+                sample['target_img_path'] = [self.target_name(sample['target_img_path'][0],
+                                                              subject, sequence, camera, number)]
+                data_list.append(sample)
         for reason, count in skipped.items():
             logger.warning(f'{self.ann_file}: skipped {count} {reason}')
         if not data_list:
             raise ValueError(f'{self.ann_file}: no samples (frames {len(frames)}, cameras '
-                             f'{camera_ids}, skipped {dict(skipped)})')
+                             f'{all_cameras}, skipped {dict(skipped)})')
         return data_list
 
     def _sample(self, ann, rows, v, view_kpts, params, labels, frame) -> dict:
@@ -196,17 +226,6 @@ class MultiViewH36MDataset(BaseDataset):
         detections['index'] = {str(n): f for f, n in enumerate(names[0])}
         labels = None
         if self.pseudo_label_file is not None:
-            label_path = self._path(self.pseudo_label_file)
-            if not osp.isfile(label_path):
-                raise FileNotFoundError(
-                    f'pseudo-label file not found: {label_path}; make it once with '
-                    f'python tools/make_pseudo_labels.py {path} {label_path}')
-            with np.load(label_path, allow_pickle=False) as data:
-                labels = {k: data[k] for k in ('keypoints_3d', 'valid', 'rotations',
-                                                'translations', 'reference_view')}
-            if len(labels['valid']) != names.shape[1]:
-                raise ValueError(f'{label_path}: {len(labels["valid"])} frames, but {path} has '
-                                 f'{names.shape[1]}: remake the labels from this file')
-            if int(labels['reference_view']) != 0:
-                raise ValueError(f'{label_path}: reference_view must be 0 (the first camera)')
+            labels = load_pseudo_labels_for(self._path(self.pseudo_label_file), path,
+                                            names.shape[1])
         return detections, labels

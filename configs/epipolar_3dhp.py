@@ -1,0 +1,31 @@
+# Self-supervised EpipolarPose on MPI-INF-3DHP (the layout of MMPose's
+# preprocess_mpi_inf_3dhp.py in data/mpi_inf_3dhp/), joints mapped to Human3.6M's 17, with the
+# settings of epipolar_h36m.py. Training views: the 8 chest-height cameras commonly used
+# (0, 1, 2, 4, 5, 6, 7, 8) serve as reference views; all 14 views enter the pseudo labels.
+# Make the labels once from your 2D model's multi-view keypoints (tools/precompute_2d.py):
+#   python tools/make_pseudo_labels.py data/mpi_inf_3dhp/annotations/mpi_inf_3dhp_train_multiview_2d.npz \
+#       data/mpi_inf_3dhp/annotations/mpi_inf_3dhp_train_pseudo_labels.npz --mode pooled
+_base_ = ['./epipolar_h36m.py']
+
+data_root = 'data/mpi_inf_3dhp/'
+dataset_type = 'MultiViewMPIINF3DHPDataset'
+train_dataloader = dict(dataset=dict(
+    type=dataset_type, data_root=data_root,
+    ann_file='annotations/mpi_inf_3dhp_train.npz',
+    camera_param_file='annotations/cameras_train.pkl',
+    keypoints_2d_file='annotations/mpi_inf_3dhp_train_multiview_2d.npz',
+    pseudo_label_file='annotations/mpi_inf_3dhp_train_pseudo_labels.npz',
+    reference_views=['Cam0', 'Cam1', 'Cam2', 'Cam4', 'Cam5', 'Cam6', 'Cam7', 'Cam8'],
+    frame_step=10))                        # 3DHP is filmed at 25-50 fps: keep every 10th frame
+val_dataloader = dict(dataset=dict(
+    type=dataset_type, data_root=data_root,
+    ann_file='annotations/mpi_inf_3dhp_test_valid.npz',
+    camera_param_file='annotations/cameras_test.pkl', frame_step=1))
+test_dataloader = val_dataloader
+val_evaluator = [
+    dict(type='MPJPE', mode='mpjpe'),
+    dict(type='MPJPE', mode='n-mpjpe'),
+    dict(type='MPJPE', mode='p-mpjpe'),
+    dict(type='PSSMetric', clusters_file=data_root + 'pss_clusters.npz', k=(50, 100)),
+]
+test_evaluator = val_evaluator

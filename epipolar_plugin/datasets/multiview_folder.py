@@ -1,0 +1,97 @@
+"""Users' own rigs: synchronized images plus a multi-view 2D keypoints file, nothing else."""
+import os.path as osp
+from collections import Counter
+from typing import Optional, Sequence
+
+import numpy as np
+from mmengine.dataset import BaseDataset
+from mmengine.logging import MMLogger
+
+from mmpose.registry import DATASETS
+from ..fileio import load_multiview_keypoints, load_pseudo_labels_for
+
+
+@DATASETS.register_module()
+class MultiViewFolderDataset(BaseDataset):
+    """A folder of synchronized images per camera described by one multi-view keypoints file.
+
+    The keypoints file (DESIGN.md section 4, e.g. from ``tools/precompute_2d.py``) holds
+    ``keypoints_2d`` (V, F, J, 3), ``intrinsics`` (V, 3, 3), optional ``distortion`` and
+    ``image_names`` (V, F): each entry's image path relative to ``data_prefix['img']``. No
+    extrinsics and no 3D ground truth are needed. One sample per (frame, reference view); its
+    person box is the box of the confident joints (score >= ``min_score``) enlarged by
+    ``box_padding``; views with fewer than ``min_joints`` confident joints are skipped (counted
+    in the log). Sample keys are those of ``MultiViewH36MDataset`` without the ground truth.
+
+    Args:
+        keypoints_2d_file: the multi-view keypoints file (relative to ``data_root``).
+        pseudo_label_file: optional labels from ``tools/make_pseudo_labels.py`` of that file.
+        reference_views: camera names (``camera_names`` in the file) or indices used as
+            reference views (default: all).
+        frame_step: keep every ``frame_step``-th frame.
+    """
+    METAINFO = dict(from_file='configs/_base_/datasets/h36m.py')
+
+    def __init__(self, keypoints_2d_file: str, pseudo_label_file: Optional[str] = None,
+                 reference_views: Optional[Sequence] = None, frame_step: int = 1,
+                 min_score: float = 0.3, min_joints: int = 8, box_padding: float = 1.25,
+                 **kwargs):
+        self.keypoints_2d_file, self.pseudo_label_file = keypoints_2d_file, pseudo_label_file
+        self.reference_views, self.frame_step = reference_views, frame_step
+        self.min_score, self.min_joints, self.box_padding = min_score, min_joints, box_padding
+        super().__init__(ann_file='', **kwargs)
+
+    def _path(self, name):
+        return name if name is None or osp.isabs(name) else osp.join(self.data_root, name)
+
+    def load_data_list(self) -> list:
+        path = self._path(self.keypoints_2d_file)
+        data = load_multiview_keypoints(path)
+        names = data['image_names']
+        if names is None:
+            raise KeyError(f"{path}: key 'image_names' (V, F) is needed to find the images")
+        keypoints = data['keypoints_2d']
+        num_views, num_frames = keypoints.shape[:2]
+        distortion = data['distortion'] if data['distortion'] is not None else np.zeros(
+            (num_views, 5))
+        cameras = ([str(c) for c in data['camera_names']] if data['camera_names'] is not None
+                   else [str(v) for v in range(num_views)])
+        views = range(num_views) if self.reference_views is None else [
+            cameras.index(str(v)) if str(v) in cameras else int(v) for v in self.reference_views]
+        labels = None
+        if self.pseudo_label_file is not None:
+            labels = load_pseudo_labels_for(self._path(self.pseudo_label_file), path, num_frames)
+        data_list, skipped = [], Counter()
+        prefix = self.data_prefix.get('img', '')
+        for frame in range(0, num_frames, self.frame_step):
+            for v in views:
+                kpts = keypoints[v, frame]
+                confident = np.isfinite(kpts[:, 0]) & (kpts[:, 2] >= self.min_score)
+                if confident.sum() < self.min_joints:
+                    skipped[f'views with < {self.min_joints} confident joints'] += 1
+                    continue
+                low, high = kpts[confident, :2].min(0), kpts[confident, :2].max(0)
+                side = self.box_padding * float((high - low).max())
+                sample = dict(
+                    img_path=osp.join(prefix, str(names[v, frame])),
+                    img_paths=[osp.join(prefix, str(n)) for n in names[:, frame]],
+                    img_id=frame * num_views + v, id=frame * num_views + v,
+                    bbox_center=((low + high) / 2).reshape(1, 2).astype(np.float32),
+                    bbox_scale=np.array([[side, side]], np.float32),
+                    keypoints=np.nan_to_num(kpts[None, :, :2]).astype(np.float32),
+                    keypoints_visible=np.nan_to_num(kpts[None, :, 2]).astype(np.float32),
+                    view_keypoints_2d=keypoints[:, frame], intrinsics=data['intrinsics'],
+                    distortion=distortion, reference_view=v,
+                    target_img_path=[str(names[v, frame])], category_id=1)
+                if labels is not None:
+                    sample['pseudo_label'] = dict(
+                        keypoints_3d=labels['keypoints_3d'][frame], valid=labels['valid'][frame],
+                        rotation=labels['rotations'][frame, v],
+                        translation=labels['translations'][frame, v])
+                data_list.append(sample)
+        for reason, count in skipped.items():
+            MMLogger.get_current_instance().warning(f'{path}: skipped {count} {reason}')
+        if not data_list:
+            raise ValueError(f'{path}: no samples ({num_frames} frames x {num_views} views, '
+                             f'skipped {dict(skipped)})')
+        return data_list
