@@ -29,8 +29,10 @@ augmentation = [
 ]
 train_pipeline = augmentation + [
     dict(type='EpipolarPseudoLabel', source='precomputed'),
+    dict(type='CropRotation3D'),        # the target turns with a rotated crop
     dict(type='GenerateTarget', encoder=codec), pack]
-ground_truth_train_pipeline = augmentation + [dict(type='GenerateTarget', encoder=codec), pack]
+ground_truth_train_pipeline = augmentation + [dict(type='CropRotation3D'),
+                                              dict(type='GenerateTarget', encoder=codec), pack]
 val_pipeline = [dict(type='LoadImage'), dict(type='TopdownAffine', input_size=input_size),
                 dict(type='GenerateTarget', encoder=codec), pack]
 train_dataloader = dict(batch_size=32, num_workers=8,

@@ -5,7 +5,7 @@ Each entry: registry name in ``mmpose.registry`` -> the class names registered i
 """
 REGISTERED_COMPONENTS = {
     'DATASETS': ('MultiViewH36MDataset', 'MultiViewMPIINF3DHPDataset', 'MultiViewFolderDataset'),
-    'TRANSFORMS': ('EpipolarPseudoLabel', ),
+    'TRANSFORMS': ('EpipolarPseudoLabel', 'CropRotation3D'),
     'MODELS': ('Integral3DHead', 'EpipolarPoseEstimator'),
     'KEYPOINT_CODECS': ('IntegralVolumeLabel', ),
     'METRICS': ('PSSMetric', ),

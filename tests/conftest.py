@@ -1,6 +1,11 @@
+import numpy as np
 import pytest
 
+from epipolar_plugin.evaluation import fit_pose_clusters, save_pose_clusters
+from epipolar_plugin.fileio import load_multiview_keypoints, save_pseudo_labels
+from epipolar_plugin.geometry import make_pseudo_labels
 from epipolar_plugin.synthetic import make_synthetic_dataset
+from .helpers import ANN
 
 TINY = dict(frames=10, num_cameras=3, size=96, seed=7, progress=False)
 
@@ -11,3 +16,19 @@ def tiny_dataset(tmp_path_factory):
     root = tmp_path_factory.mktemp('synthetic')
     summary = make_synthetic_dataset(str(root), **TINY)
     return root, summary
+
+
+@pytest.fixture(scope='session')
+def prepared_tiny(tiny_dataset):
+    """The tiny dataset with the training split's pooled pseudo labels and PSS clusters."""
+    root, _ = tiny_dataset
+    keypoints = load_multiview_keypoints(str(root / ANN / 'h36m_train_multiview_2d.npz'))
+    labels = make_pseudo_labels(keypoints['keypoints_2d'], keypoints['intrinsics'],
+                                keypoints['distortion'], ransac_threshold_px=0.5,
+                                outlier_threshold_px=3)
+    save_pseudo_labels(str(root / ANN / 'h36m_train_pseudo_labels.npz'), labels)
+    poses = np.load(root / ANN / 'h36m_train.npz')['S'][..., :3]
+    save_pose_clusters(str(root / 'pss_clusters.npz'), {50: fit_pose_clusters(poses, 50),
+                                                        100: fit_pose_clusters(poses, 100)},
+                       [f'j{i}' for i in range(17)], 0, 'test', len(poses))
+    return root

@@ -66,3 +66,35 @@ def test_make_pss_clusters_from_a_dataset_config_and_from_poses(tiny_dataset, tm
     assert from_config['joint_names'][0] == 'root' and int(from_config['num_poses']) == 150
     # the config reads the same ground truth as the annotation file: the same clusters
     np.testing.assert_allclose(from_config['centers_10'], from_poses['centers_10'], atol=1e-5)
+
+
+def test_demo_writes_a_picture_and_joints(tmp_path, tiny_dataset):
+    import json
+
+    import torch
+    from mmengine.config import Config
+
+    from mmpose.registry import MODELS
+    from mmpose.utils import register_all_modules
+    register_all_modules()
+    config = osp.join(ROOT, 'configs', 'epipolar_synthetic.py')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(config).model)
+    checkpoint = tmp_path / 'random.pth'
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, checkpoint)
+    root, _ = tiny_dataset
+    image = sorted((root / 'images' / 'S9').rglob('*.jpg'))[0]
+    out = tmp_path / 'demo.png'
+    result = subprocess.run([sys.executable, osp.join(ROOT, 'tools', 'demo.py'), str(image),
+                             config, str(checkpoint), '--box', '10', '5', '80', '90',
+                             '--out', str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert out.stat().st_size > 10_000
+    joints = json.loads((tmp_path / 'demo.json').read_text())['joints']
+    pose = np.array(list(joints.values()))
+    assert pose.shape == (17, 3) and np.isfinite(pose).all()
+    assert list(joints)[:2] == ['root', 'right_hip']      # names from the h36m metainfo
+    bad = subprocess.run([sys.executable, osp.join(ROOT, 'tools', 'demo.py'),
+                          str(tmp_path / 'missing.jpg'), config, str(checkpoint)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode != 0 and 'cannot read image' in bad.stderr

@@ -8,6 +8,8 @@ from mmengine.config import Config, DictAction
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
+from epipolar_plugin.engine import setup_cpu_distributed
+
 
 def parse_args():
     parser = argparse.ArgumentParser(
@@ -144,6 +146,9 @@ def main():
     # load config
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
+
+    # CPU-only machines: gloo process group and a CPU DDP wrapper (no-op with a GPU)
+    setup_cpu_distributed(cfg)
 
     # build the runner from config
     runner = Runner.from_cfg(cfg)

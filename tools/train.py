@@ -6,6 +6,8 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from epipolar_plugin.engine import setup_cpu_distributed
+
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Train a pose model')
@@ -150,6 +152,9 @@ def main():
     if 'preprocess_cfg' in cfg:
         cfg.model.setdefault('data_preprocessor',
                              cfg.get('preprocess_cfg', {}))
+
+    # CPU-only machines: gloo process group and a CPU DDP wrapper (no-op with a GPU)
+    setup_cpu_distributed(cfg)
 
     # build the runner from config
     runner = Runner.from_cfg(cfg)

@@ -2,7 +2,7 @@
 from .h36m_multiview import MultiViewH36MDataset
 from .mpi_inf_3dhp import MultiViewMPIINF3DHPDataset
 from .multiview_folder import MultiViewFolderDataset
-from .transforms import EpipolarPseudoLabel
+from .transforms import CropRotation3D, EpipolarPseudoLabel
 
 __all__ = ['MultiViewH36MDataset', 'MultiViewMPIINF3DHPDataset', 'MultiViewFolderDataset',
-           'EpipolarPseudoLabel']
+           'EpipolarPseudoLabel', 'CropRotation3D']

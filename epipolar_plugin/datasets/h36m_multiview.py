@@ -1,15 +1,16 @@
 """Human3.6M (MMPose's preprocessed layout) with the views of each frame grouped together."""
 import os.path as osp
 import pickle
+import zipfile
 from collections import defaultdict
 from typing import Optional, Sequence
 
 import numpy as np
-from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 
 from mmpose.registry import DATASETS
 from ..fileio import load_multiview_keypoints, load_pseudo_labels_for
+from .pose_metainfo import PoseMetainfoDataset
 
 
 def parse_h36m_imgname(imgname: str):
@@ -31,7 +32,7 @@ def intrinsics_from_camera(param: dict):
 
 
 @DATASETS.register_module()
-class MultiViewH36MDataset(BaseDataset):
+class MultiViewH36MDataset(PoseMetainfoDataset):
     """Human3.6M in the layout of MMPose's ``preprocess_h36m.py``, one sample per (frame, view).
 
     Rows of the annotation file that share (subject, sequence, frame number) are one multi-view
@@ -103,12 +104,15 @@ class MultiViewH36MDataset(BaseDataset):
     def _load_annotation(self) -> dict:
         if not osp.isfile(self.ann_file):
             raise FileNotFoundError(f'annotation file not found: {self.ann_file}')
-        with np.load(self.ann_file, allow_pickle=False) as data:
-            missing = [k for k in ('imgname', 'center', 'scale', 'part')
-                       + (('S', ) if self.load_ground_truth else ()) if k not in data.files]
-            if missing:
-                raise KeyError(f'{self.ann_file}: missing keys {missing} (found {data.files})')
-            return {key: data[key] for key in data.files}
+        try:
+            with np.load(self.ann_file, allow_pickle=False) as data:
+                missing = [k for k in ('imgname', 'center', 'scale', 'part')
+                           + (('S', ) if self.load_ground_truth else ()) if k not in data.files]
+                if missing:
+                    raise KeyError(f'{self.ann_file}: missing keys {missing} (found {data.files})')
+                return {key: data[key] for key in data.files}
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
+            raise ValueError(f'{self.ann_file}: not a readable .npz file ({error})') from error
 
     def _load_cameras(self) -> dict:
         path = self._path(self.camera_param_file)
@@ -126,6 +130,10 @@ class MultiViewH36MDataset(BaseDataset):
             for key in ('part', 'S'):
                 if key in ann:
                     ann[key] = ann[key][:, list(self.joint_order)]
+        for key in ('part', 'S'):
+            if key in ann and ann[key].shape[1:2] != (self.metainfo['num_keypoints'], ):
+                raise ValueError(f"{self.ann_file}: key '{key}' has shape {ann[key].shape}, "
+                                 f"expected (N, {self.metainfo['num_keypoints']}, 3|4)")
         for row, name in enumerate(ann['imgname']):
             subject, sequence, camera, number = self.parse_imgname(name)
             frames[(subject, sequence, number)][camera] = row
@@ -184,7 +192,8 @@ class MultiViewH36MDataset(BaseDataset):
         name = str(ann['imgname'][row])
         side = float(ann['scale'][row]) * 200.0
         kpts = view_kpts[v]
-        score = np.nan_to_num(kpts[:, 2])
+        finite = np.isfinite(kpts).all(axis=-1)          # NaN or inf: a missing joint
+        score = np.where(finite, kpts[:, 2], 0.0)
         sample = dict(
             img_path=osp.join(self.data_prefix.get('img', ''), name),
             img_paths=[osp.join(self.data_prefix.get('img', ''), str(ann['imgname'][r]))
@@ -192,7 +201,7 @@ class MultiViewH36MDataset(BaseDataset):
             img_id=row, id=row,
             bbox_center=ann['center'][row].reshape(1, 2).astype(np.float32),
             bbox_scale=np.array([[side, side]], dtype=np.float32),
-            keypoints=np.nan_to_num(kpts[None, :, :2]).astype(np.float32),
+            keypoints=np.where(finite[:, None], kpts[:, :2], 0.0)[None].astype(np.float32),
             keypoints_visible=score[None].astype(np.float32),
             view_keypoints_2d=view_kpts.astype(np.float64),
             intrinsics=np.stack([p[0] for p in params]),
@@ -223,6 +232,10 @@ class MultiViewH36MDataset(BaseDataset):
         if file_cameras is not None and [str(c) for c in file_cameras] != camera_ids:
             raise ValueError(f'{path}: camera_names {list(file_cameras)} differ from the '
                              f'annotation cameras {camera_ids} (sorted)')
+        num_joints = detections['keypoints_2d'].shape[2]
+        if num_joints != self.metainfo['num_keypoints']:
+            raise ValueError(f"{path}: key 'keypoints_2d' has {num_joints} joints, the dataset "
+                             f"{self.metainfo['num_keypoints']} ({self.metainfo['dataset_name']})")
         detections['index'] = {str(n): f for f, n in enumerate(names[0])}
         labels = None
         if self.pseudo_label_file is not None:

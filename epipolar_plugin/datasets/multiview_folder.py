@@ -4,15 +4,15 @@ from collections import Counter
 from typing import Optional, Sequence
 
 import numpy as np
-from mmengine.dataset import BaseDataset
 from mmengine.logging import MMLogger
 
 from mmpose.registry import DATASETS
 from ..fileio import load_multiview_keypoints, load_pseudo_labels_for
+from .pose_metainfo import PoseMetainfoDataset
 
 
 @DATASETS.register_module()
-class MultiViewFolderDataset(BaseDataset):
+class MultiViewFolderDataset(PoseMetainfoDataset):
     """A folder of synchronized images per camera described by one multi-view keypoints file.
 
     The keypoints file (DESIGN.md section 4, e.g. from ``tools/precompute_2d.py``) holds
@@ -72,14 +72,17 @@ class MultiViewFolderDataset(BaseDataset):
                     continue
                 low, high = kpts[confident, :2].min(0), kpts[confident, :2].max(0)
                 side = self.box_padding * float((high - low).max())
+                finite = np.isfinite(kpts).all(axis=-1)      # NaN or inf: a missing joint
                 sample = dict(
                     img_path=osp.join(prefix, str(names[v, frame])),
                     img_paths=[osp.join(prefix, str(n)) for n in names[:, frame]],
                     img_id=frame * num_views + v, id=frame * num_views + v,
                     bbox_center=((low + high) / 2).reshape(1, 2).astype(np.float32),
                     bbox_scale=np.array([[side, side]], np.float32),
-                    keypoints=np.nan_to_num(kpts[None, :, :2]).astype(np.float32),
-                    keypoints_visible=np.nan_to_num(kpts[None, :, 2]).astype(np.float32),
+                    keypoints=np.where(finite[:, None], kpts[:, :2], 0.0)[None].astype(
+                        np.float32),
+                    keypoints_visible=np.where(finite, kpts[:, 2], 0.0)[None].astype(
+                        np.float32),
                     view_keypoints_2d=keypoints[:, frame], intrinsics=data['intrinsics'],
                     distortion=distortion, reference_view=v,
                     target_img_path=[str(names[v, frame])], category_id=1)

@@ -25,7 +25,8 @@ def draw_skeleton(ax, pose: np.ndarray, colour: str = 'k', label: Optional[str] 
     ax.scatter(pose[finite, 0], pose[finite, 2], -pose[finite, 1], color=colour, s=4)
 
 
-def _set_equal_box(ax, poses):
+def set_equal_box(ax, poses) -> None:
+    """Equal axis ranges around ``poses`` (list of (J, 3)) so bones keep their proportions."""
     points = np.concatenate([np.asarray(p, float).reshape(-1, 3) for p in poses])
     points = points[np.isfinite(points).all(axis=1)]
     if len(points) == 0:
@@ -57,7 +58,7 @@ def save_skeleton_grid(path: str, panels: Sequence[Sequence[tuple]],
         ax = figure.add_subplot(rows, min(columns, len(panels)), index + 1, projection='3d')
         for pose, colour, label in panel:
             draw_skeleton(ax, pose, colour, label, parents)
-        _set_equal_box(ax, [pose for pose, _, _ in panel])
+        set_equal_box(ax, [pose for pose, _, _ in panel])
         ax.view_init(elev=12, azim=-70)
         ax.set_xticklabels([]), ax.set_yticklabels([]), ax.set_zticklabels([])
         if titles is not None:

@@ -46,6 +46,13 @@ def test_views_of_a_frame_are_grouped_and_ground_truth_is_root_relative(labelled
     assert len(stems) == 1
 
 
+def test_metainfo_is_parsed_like_mmpose_datasets(labelled):
+    meta = _dataset(labelled[0]).metainfo     # saved in checkpoints, read by init_model
+    assert meta['dataset_name'] == 'h36m' and meta['num_keypoints'] == 17
+    assert meta['keypoint_id2name'][0] == 'root'
+    assert meta['flip_indices'][1] == 4                # right hip <-> left hip
+
+
 def test_self_supervised_samples_carry_no_ground_truth(labelled):
     root, labels = labelled
     dataset = _dataset(root, keypoints_2d_file=ANN + 'h36m_train_multiview_2d.npz',

@@ -1,0 +1,43 @@
+"""Multi-process training and testing on CPU-only machines (gloo) inside MMEngine's runner.
+
+MMEngine 0.10.7's ``pytorch`` launcher calls ``torch.cuda.set_device`` and wraps the model in
+DDP with ``device_ids=[LOCAL_RANK]``, and both fail without a GPU. ``setup_cpu_distributed``
+initializes the gloo process group from torchrun's environment first (the runner then skips
+its own initialization) and selects a DDP wrapper without device ids. With a GPU it does
+nothing: MMEngine's path (nccl) is used unchanged.
+"""
+from datetime import timedelta
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.model import MMDistributedDataParallel
+from mmengine.registry import MODEL_WRAPPERS
+
+
+@MODEL_WRAPPERS.register_module()
+class CPUDistributedDataParallel(MMDistributedDataParallel):
+    """``MMDistributedDataParallel`` for CPU processes: ``device_ids`` are dropped (DDP accepts
+    them for GPU modules only)."""
+
+    def __init__(self, module, device_ids=None, **kwargs):
+        super().__init__(module=module, device_ids=None, **kwargs)
+
+
+def setup_cpu_distributed(cfg) -> bool:
+    """Prepare ``cfg`` (launched by torchrun, ``cfg.launcher == 'pytorch'``) for gloo on CPU.
+
+    Returns:
+        True when the CPU path was set up, False when nothing was needed (no launcher, a GPU
+        is available, or the process group already exists).
+    """
+    if cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available():
+        return False
+    if not torch_dist.is_initialized():
+        timeout = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('timeout')
+        extra = {} if timeout is None else dict(timeout=timedelta(seconds=timeout))
+        torch_dist.init_process_group(backend='gloo', init_method='env://', **extra)
+    if cfg.get('model_wrapper_cfg') is None:
+        cfg.model_wrapper_cfg = dict(
+            type='CPUDistributedDataParallel', broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
+    return True
