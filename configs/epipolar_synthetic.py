@@ -26,7 +26,6 @@ pack = dict(type='PackPoseInputs', meta_keys=('id', 'img_id', 'img_path', 'targe
                                               'input_size', 'input_center', 'input_scale'))
 augmentation = [
     dict(type='LoadImage'),
-    dict(type='PhotometricDistortion'),    # new subjects wear new colours: -12% N-MPJPE here
     dict(type='RandomBBoxTransform', shift_factor=0.05, scale_factor=(0.85, 1.15),
          rotate_factor=0.0),
     dict(type='TopdownAffine', input_size=input_size),
@@ -72,6 +71,7 @@ test_evaluator = val_evaluator
 
 # schedule: the paper's Adam, lr 1e-3, steps at 90 and 120 of 140 epochs, shortened for a CPU
 train_cfg = dict(by_epoch=True, max_epochs=5, val_interval=5)
+randomness = dict(seed=0)          # the main command's table is reproducible
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[4], gamma=0.1)]
 default_hooks = dict(

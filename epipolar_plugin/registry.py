@@ -5,7 +5,8 @@ Each entry: registry name in ``mmpose.registry`` -> the class names registered i
 """
 REGISTERED_COMPONENTS = {
     'DATASETS': ('MultiViewH36MDataset', 'MultiViewMPIINF3DHPDataset', 'MultiViewFolderDataset'),
-    'TRANSFORMS': ('EpipolarPseudoLabel', 'CropRotation3D'),
+    'TRANSFORMS': ('EpipolarPseudoLabel', 'CropRotation3D', 'AttachImagePrediction',
+                   'RefinementInput'),
     'MODELS': ('Integral3DHead', 'EpipolarPoseEstimator'),
     'KEYPOINT_CODECS': ('IntegralVolumeLabel', ),
     'METRICS': ('PSSMetric', ),

@@ -70,3 +70,19 @@ def test_configs_build_their_model(name):
     assert cfg.train_dataloader.dataset.get('load_ground_truth', True) == supervised
     steps = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
     assert ('EpipolarPseudoLabel' in steps) != supervised
+
+
+@pytest.mark.parametrize('name', ['refine_synthetic', 'refine_h36m'])
+def test_refinement_configs_build_a_pose_lifter_without_ground_truth(name):
+    import torch
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', f'{name}.py'))
+    init_default_scope('mmpose')
+    model = MODELS.build(cfg.model).eval()
+    with torch.no_grad():
+        out = model.head(model.backbone(torch.zeros(2, 17 * 5, 1)))
+    assert out.shape == (2, 17, 3)
+    assert cfg.train_dataloader.dataset.load_ground_truth is False
+    steps = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
+    assert steps[:3] == ['EpipolarPseudoLabel', 'AttachImagePrediction', 'RefinementInput']

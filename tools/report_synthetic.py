@@ -2,7 +2,7 @@
 
     python tools/report_synthetic.py [--data-root data/synthetic]
         [--self-supervised work_dirs/epipolar_synthetic] [--supervised work_dirs/supervised_synthetic]
-        [--out work_dirs/synthetic_report]
+        [--refined work_dirs/refine_synthetic] [--out work_dirs/synthetic_report]
 
 Each work directory's config and last checkpoint are tested with MMEngine's runner (the
 config's evaluators: MMPose's MPJPE family and PSSMetric). Prints one table with a mean-pose
@@ -74,6 +74,8 @@ def main():
     parser.add_argument('--data-root', default='data/synthetic')
     parser.add_argument('--self-supervised', default='work_dirs/epipolar_synthetic')
     parser.add_argument('--supervised', default='work_dirs/supervised_synthetic')
+    parser.add_argument('--refined', default='work_dirs/refine_synthetic',
+                        help='the refinement unit (configs/refine_synthetic.py), if trained')
     parser.add_argument('--out', default='work_dirs/synthetic_report')
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -81,7 +83,8 @@ def main():
 
     runs, samples = {}, {}
     for name, work_dir in (('self-supervised (pseudo labels)', args.self_supervised),
-                           ('supervised (3D ground truth)', args.supervised)):
+                           ('supervised (3D ground truth)', args.supervised),
+                           ('self-supervised + refinement unit', args.refined)):
         if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
             runs[name], samples[name], _ = test_run(work_dir, args.out)
     if not runs:
@@ -105,17 +108,23 @@ def main():
     lines.append(f'pooled pseudo labels, training split: N-MPJPE {1000 * label_error:.1f} mm, '
                  f'{100 * label_valid:.1f}% joints valid')
     names = list(runs)
-    if len(names) == 2:
-        ratio = runs[names[0]]['N-MPJPE'] / runs[names[1]]['N-MPJPE']
+    own, supervised = 'self-supervised (pseudo labels)', 'supervised (3D ground truth)'
+    if own in runs and supervised in runs:
+        ratio = runs[own]['N-MPJPE'] / runs[supervised]['N-MPJPE']
         lines.append(f'N-MPJPE self-supervised / supervised: {ratio:.2f} '
                      f'(mean pose / supervised: '
-                     f"{table['mean training pose']['N-MPJPE'] / runs[names[1]]['N-MPJPE']:.2f})")
+                     f"{table['mean training pose']['N-MPJPE'] / runs[supervised]['N-MPJPE']:.2f})")
+    refined = 'self-supervised + refinement unit'
+    if own in runs and refined in runs:
+        lines.append(f"refinement unit: N-MPJPE {1000 * runs[own]['N-MPJPE']:.1f} -> "
+                     f"{1000 * runs[refined]['N-MPJPE']:.1f} mm, PSS@50 {runs[own]['PSS@50']:.3f} "
+                     f"-> {runs[refined]['PSS@50']:.3f}")
     print('\n'.join(lines))
     with open(osp.join(args.out, 'report.json'), 'w') as file:
         json.dump(dict(table=table, pseudo_label_n_mpjpe=label_error,
                        pseudo_label_valid_fraction=label_valid, text=lines), file, indent=2)
 
-    # pictures: prediction vs pseudo label vs ground truth, scale-aligned to the ground truth
+    # pictures: prediction (and refined) vs pseudo label vs ground truth, scale-aligned to the truth
     name = names[0]
     picks = np.linspace(0, len(gt) - 1, 10).astype(int)
     labels = test_pseudo_labels(args.data_root)
@@ -130,6 +139,9 @@ def main():
             mask = np.isfinite(label).all(-1)[None]
             panel.append((scale_align(label[None], truth[None], mask)[0], 'tab:blue',
                           'pseudo label'))
+        if refined in samples:
+            better = samples[refined][index]['pred_instances']['keypoints'][0]
+            panel.append((scale_align(better[None], truth[None])[0], 'tab:orange', 'refined'))
         panels.append(panel)
         titles.append(osp.basename(sample['img_path'])[:-4])
     save_skeleton_grid(osp.join(args.out, 'skeletons.png'), panels, titles, columns=5)

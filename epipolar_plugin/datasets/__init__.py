@@ -2,7 +2,9 @@
 from .h36m_multiview import MultiViewH36MDataset
 from .mpi_inf_3dhp import MultiViewMPIINF3DHPDataset
 from .multiview_folder import MultiViewFolderDataset
-from .transforms import CropRotation3D, EpipolarPseudoLabel
+from .transforms import (AttachImagePrediction, CropRotation3D, EpipolarPseudoLabel,
+                         RefinementInput)
 
 __all__ = ['MultiViewH36MDataset', 'MultiViewMPIINF3DHPDataset', 'MultiViewFolderDataset',
-           'EpipolarPseudoLabel', 'CropRotation3D']
+           'EpipolarPseudoLabel', 'CropRotation3D', 'AttachImagePrediction',
+           'RefinementInput']

@@ -1,5 +1,6 @@
 """Integral3DHead, soft_argmax_3d and the IntegralVolumeLabel codec."""
 import numpy as np
+import pytest
 import torch
 
 from epipolar_plugin.models import Integral3DHead, IntegralVolumeLabel, soft_argmax_3d
@@ -46,3 +47,31 @@ def test_codec_is_scale_free_zero_weights_invalid_and_decodes_to_pose_size():
     broken[0, 0] = np.nan
     c = codec.encode(None, None, broken, np.ones((1, 17)))
     assert np.isfinite(c['lifting_target_label']).all() and c['lifting_target_weight'].sum() == 0
+
+
+def _samples(target):
+    from mmengine.structures import InstanceData
+
+    from mmpose.structures import PoseDataSample
+    samples = []
+    for index, joints in enumerate(target):
+        sample = PoseDataSample(metainfo=dict(img_path=f'frame_{index}.jpg'))
+        sample.gt_instance_labels = InstanceData(
+            lifting_target_label=torch.as_tensor(joints[None], dtype=torch.float32),
+            lifting_target_weight=torch.ones(1, 17))
+        samples.append(sample)
+    return samples
+
+
+def test_loss_is_finite_and_a_non_finite_one_stops_before_the_step():
+    head = Integral3DHead(in_channels=32, num_joints=17, depth_bins=8,
+                          deconv_out_channels=(16, 16), loss=dict(type='L1Loss',
+                                                                  use_target_weight=True),
+                          decoder=dict(type='IntegralVolumeLabel'))
+    feats = (torch.randn(2, 32, 4, 4), )
+    target = np.random.default_rng(0).uniform(-0.3, 0.3, (2, 17, 3))
+    losses = head.loss(feats, _samples(target))
+    assert torch.isfinite(losses['loss_pose3d']) and losses['loss_pose3d'] > 0
+    target[1, 4] = np.nan
+    with pytest.raises(FloatingPointError, match=r"non-finite targets: 1.*frame_1\.jpg"):
+        head.loss(feats, _samples(target))

@@ -1,4 +1,5 @@
 from .crop_rotation_3d import CropRotation3D
 from .epipolar_pseudo_label import EpipolarPseudoLabel
+from .refinement_input import AttachImagePrediction, RefinementInput
 
-__all__ = ['CropRotation3D', 'EpipolarPseudoLabel']
+__all__ = ['AttachImagePrediction', 'CropRotation3D', 'EpipolarPseudoLabel', 'RefinementInput']

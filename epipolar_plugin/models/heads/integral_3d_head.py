@@ -85,6 +85,12 @@ class Integral3DHead(BaseHead):
         target = torch.cat([d.lifting_target_label for d in labels]).to(pred)
         weight = torch.cat([d.lifting_target_weight for d in labels]).to(pred)
         loss = self.loss_module(pred, target, weight)
+        if not torch.isfinite(loss):   # stop before the optimizer step: weights stay finite
+            images = [s.metainfo.get('img_path') for s in batch_data_samples]
+            raise FloatingPointError(
+                f'non-finite 3D loss ({loss.item()}); non-finite targets: '
+                f'{int((~torch.isfinite(target)).any(-1).sum())}, predictions: '
+                f'{int((~torch.isfinite(pred)).any(-1).sum())} joints; batch images: {images}')
         with torch.no_grad():
             error = ((pred - target).norm(dim=-1) * weight).sum() / weight.sum().clamp(min=1)
         return dict(loss_pose3d=loss, mpjpe_normalized=error)
