@@ -102,17 +102,16 @@ def main():
     if args.boxes:
         boxes = load_array(args.boxes, 'boxes')
     model = init_model(args.config, args.checkpoint, device=args.device)
-    keypoints = detect_multiview_keypoints(model, image_paths, boxes, args.batch_size)
+    keypoints, readable = detect_multiview_keypoints(model, image_paths, boxes, args.batch_size)
     out = dict(keypoints_2d=keypoints, intrinsics=intrinsics, distortion=distortion,
                camera_names=views['camera_names'], joint_names=np.array(JOINT_NAMES),
                image_names=views['image_names'])
     if sizes is not None:
         out['image_size'] = sizes
     np.savez_compressed(args.output, **out)
-    read = np.isfinite(keypoints[..., 0]).any(-1)
-    found = keypoints[read][..., 2] > 0
+    found = keypoints[readable][..., 2] > 0
     print(f'wrote {args.output}: {keypoints.shape[0]} views x {keypoints.shape[1]} frames x 17 '
-          f'joints; images read: {read.sum()}/{read.size}; joints detected in them: '
+          f'joints; images read: {readable.sum()}/{readable.size}; joints detected in them: '
           f'{found.mean() if found.size else 0:.1%}, mean score {keypoints[..., 2].mean():.2f}')
 
 

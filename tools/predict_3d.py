@@ -21,6 +21,8 @@ def parse_args():
     parser.add_argument('output')
     parser.add_argument('--ann-file', help="replaces the test dataset's ann_file (relative to "
                         'its data_root)')
+    parser.add_argument('--frame-step', type=int, default=1, help='every n-th frame (default '
+                        "1: all samples, whatever the config's test split uses)")
     parser.add_argument('--batch-size', type=int, default=64)
     parser.add_argument('--device', default='cpu')
     return parser.parse_args()
@@ -37,7 +39,7 @@ def main():
     init_default_scope(cfg.get('default_scope', 'mmpose'))
     loader = cfg.test_dataloader.copy()
     dataset = loader.dataset
-    dataset.update(load_ground_truth=False, test_mode=True)
+    dataset.update(load_ground_truth=False, test_mode=True, frame_step=args.frame_step)
     if args.ann_file:
         dataset.ann_file = args.ann_file
     dataset.pipeline = [t for t in dataset.pipeline if t['type'] != 'GenerateTarget']

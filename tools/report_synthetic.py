@@ -84,7 +84,7 @@ def main():
     runs, samples = {}, {}
     for name, work_dir in (('self-supervised (pseudo labels)', args.self_supervised),
                            ('supervised (3D ground truth)', args.supervised),
-                           ('self-supervised + refinement unit', args.refined)):
+                           ('refinement unit (lifter, pseudo labels)', args.refined)):
         if osp.isfile(osp.join(work_dir, 'last_checkpoint')):
             runs[name], samples[name], _ = test_run(work_dir, args.out)
     if not runs:
@@ -114,7 +114,7 @@ def main():
         lines.append(f'N-MPJPE self-supervised / supervised: {ratio:.2f} '
                      f'(mean pose / supervised: '
                      f"{table['mean training pose']['N-MPJPE'] / runs[supervised]['N-MPJPE']:.2f})")
-    refined = 'self-supervised + refinement unit'
+    refined = 'refinement unit (lifter, pseudo labels)'
     if own in runs and refined in runs:
         lines.append(f"refinement unit: N-MPJPE {1000 * runs[own]['N-MPJPE']:.1f} -> "
                      f"{1000 * runs[refined]['N-MPJPE']:.1f} mm, PSS@50 {runs[own]['PSS@50']:.3f} "
@@ -128,6 +128,7 @@ def main():
     name = names[0]
     picks = np.linspace(0, len(gt) - 1, 10).astype(int)
     labels = test_pseudo_labels(args.data_root)
+    refined_by_image = {s['img_path']: s for s in samples.get(refined, [])}
     panels, titles = [], []
     for index in picks:
         sample = samples[name][index]
@@ -139,8 +140,8 @@ def main():
             mask = np.isfinite(label).all(-1)[None]
             panel.append((scale_align(label[None], truth[None], mask)[0], 'tab:blue',
                           'pseudo label'))
-        if refined in samples:
-            better = samples[refined][index]['pred_instances']['keypoints'][0]
+        if sample['img_path'] in refined_by_image:
+            better = refined_by_image[sample['img_path']]['pred_instances']['keypoints'][0]
             panel.append((scale_align(better[None], truth[None])[0], 'tab:orange', 'refined'))
         panels.append(panel)
         titles.append(osp.basename(sample['img_path'])[:-4])

@@ -3,8 +3,8 @@
 # synthetic dataset: generate it (data/synthetic/, Human3.6M layout; kept if present), build the
 # pooled pseudo-3D labels from the detected 2D keypoints of all views (no extrinsics, no 3D
 # ground truth), fit the PSS clusters, train the self-supervised model and the supervised
-# baseline with the same backbone and schedule, train the refinement unit on the
-# self-supervised model's outputs and the pseudo labels, and print the evaluation table with
+# baseline with the same backbone and schedule, train the refinement unit (a lifter from the
+# detected 2D) on the pseudo labels, and print the evaluation table with
 # 3D skeleton pictures (work_dirs/synthetic_report/).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,11 +25,6 @@ done
 for CONFIG in epipolar_synthetic supervised_synthetic; do
     "$PY" tools/train.py "configs/$CONFIG.py" --work-dir "work_dirs/$CONFIG"
 done
-# the refinement unit: MMPose's PoseLifter on the image model's 3D + detected 2D, pseudo labels only
-for SPLIT in train test; do
-    "$PY" tools/predict_3d.py work_dirs/epipolar_synthetic/epipolar_synthetic.py \
-        "$(cat work_dirs/epipolar_synthetic/last_checkpoint)" "$ANN/h36m_${SPLIT}_image_pred.npz" \
-        --ann-file "annotation_body3d/fps10/h36m_${SPLIT}.npz"
-done
+# the refinement unit: MMPose's PoseLifter on the detected 2D, trained on the pseudo labels only
 "$PY" tools/train.py configs/refine_synthetic.py --work-dir work_dirs/refine_synthetic
 "$PY" tools/report_synthetic.py --data-root "$DATA" --out work_dirs/synthetic_report

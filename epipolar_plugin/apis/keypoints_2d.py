@@ -20,6 +20,7 @@ from ..datasets.h36m_multiview import intrinsics_from_camera, parse_h36m_imgname
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 # 2D datasets whose joints MMPose's convert_keypoint_definition maps to Human3.6M's 17
 CONVERTIBLE_DATASETS = ('h36m', 'coco', 'posetrack18', 'aic', 'crowdpose')
+H36M_BOX_PADDING = 1.2       # preprocess_h36m.py's boxes are 1.2 x the person's extent
 
 
 def h36m_layout_views(data_root: str, ann_file: str,
@@ -27,7 +28,9 @@ def h36m_layout_views(data_root: str, ann_file: str,
     """The multi-view frames of an annotation file in MMPose's Human3.6M layout.
 
     Rows sharing (subject, sequence, frame number) form a frame; every frame must have the
-    same cameras. Boxes come from the annotation's ``center`` and ``scale`` (side / 200).
+    same cameras, with the same intrinsics for every subject. Boxes come from the annotation's
+    ``center`` and ``scale`` (side / 200) without preprocess_h36m.py's 1.2 padding, which the
+    2D model's ``GetBBoxCenterScale`` adds back (its own 1.25).
 
     Returns:
         dict with ``image_names`` (V, F) relative to ``images/``, ``boxes`` (V, F, 4) xyxy
@@ -58,13 +61,21 @@ def h36m_layout_views(data_root: str, ann_file: str,
                          f'{camera_names}, e.g. {incomplete[0]}')
     keys = sorted(frames)
     rows = np.array([[frames[key][c] for key in keys] for c in camera_names])   # (V, F)
-    half = scales[rows] * 100.0
+    half = scales[rows] * 100.0 / H36M_BOX_PADDING     # the 2D model's pipeline pads again
     boxes = np.concatenate([centers[rows] - half[..., None], centers[rows] + half[..., None]], -1)
-    subject = keys[0][0]
-    for camera in camera_names:
-        if (subject, camera) not in cameras:
-            raise KeyError(f'{camera_path}: no camera {(subject, camera)!r}')
+    subjects = sorted({key[0] for key in keys})
+    for subject in subjects:
+        for camera in camera_names:
+            if (subject, camera) not in cameras:
+                raise KeyError(f'{camera_path}: no camera {(subject, camera)!r}')
+    subject = subjects[0]
     params = [intrinsics_from_camera(cameras[(subject, c)]) for c in camera_names]
+    for other in subjects[1:]:        # one keypoints file holds one set of intrinsics per view
+        for camera, (matrix, distortion) in zip(camera_names, params):
+            k, d = intrinsics_from_camera(cameras[(other, camera)])
+            if not (np.allclose(k, matrix) and np.allclose(d, distortion)):
+                raise ValueError(f'{camera_path}: camera {camera} has other intrinsics for '
+                                 f'{other} than for {subject}; write one file per subject')
     return dict(image_names=names[rows], boxes=boxes.astype(np.float64),
                 intrinsics=np.stack([p[0] for p in params]),
                 distortion=np.stack([p[1] for p in params]), camera_names=np.array(camera_names),
@@ -125,9 +136,10 @@ def detect_multiview_keypoints(model, image_paths: np.ndarray,
         batch_size: crops per forward pass.
 
     Returns:
-        (V, F, 17, 3) x, y in pixels and score (the model's confidence clipped to [0, 1]:
+        keypoints: (V, F, 17, 3) x, y in pixels and score (the model's confidence clipped to [0, 1]:
         heatmap maxima and SimCC scores can leave it), Human3.6M joint order; NaN, score 0 for
-        joints without a detection and for images that cannot be read (counted and logged).
+        joints without a detection and for images that cannot be read (counted and logged);
+        readable: (V, F) bool, False for the images that could not be read.
     """
     from tqdm import tqdm
     image_paths = np.asarray(image_paths)
@@ -135,10 +147,14 @@ def detect_multiview_keypoints(model, image_paths: np.ndarray,
     if boxes is not None and np.shape(boxes) != (num_views, num_frames, 4):
         raise ValueError(f'boxes must have shape (V, F, 4) = ({num_views}, {num_frames}, 4), '
                          f'got {np.shape(boxes)}')
-    dataset_name = model.dataset_meta.get('dataset_name', 'h36m')
+    dataset_name = model.dataset_meta.get('dataset_name')
+    if dataset_name is None:
+        raise ValueError("the 2D model's dataset_meta has no 'dataset_name': cannot tell its "
+                         "joint order (set the config's test dataset metainfo)")
     pipeline = Compose(model.cfg.test_dataloader.dataset.pipeline)
     output = np.full((num_views, num_frames, 17, 3), np.nan)
     output[..., 2] = 0.0
+    readable = np.ones((num_views, num_frames), bool)
     skipped = Counter()
     items = [(v, f) for f in range(num_frames) for v in range(num_views)]
     bar = tqdm(total=len(items), desc='2D keypoints', unit='img', disable=not progress)
@@ -148,6 +164,7 @@ def detect_multiview_keypoints(model, image_paths: np.ndarray,
             image = _read_image(str(image_paths[v, f]))
             if image is None:
                 skipped['unreadable images'] += 1
+                readable[v, f] = False
                 continue
             box = None if boxes is None else np.asarray(boxes[v, f], np.float32)
             if box is None or not np.isfinite(box).all():
@@ -161,10 +178,11 @@ def detect_multiview_keypoints(model, image_paths: np.ndarray,
                 results = model.test_step(pseudo_collate(batch))
             keypoints = np.stack([np.concatenate(
                 [r.pred_instances.keypoints[0], r.pred_instances.keypoint_scores[0][:, None]],
-                -1) for r in results])
-            keypoints = to_h36m_joints(keypoints, dataset_name)
-            keypoints[..., 2] = np.clip(keypoints[..., 2], 0.0, 1.0)
+                -1) for r in results]).astype(np.float64)
             keypoints[keypoints[..., 2] <= 0, :2] = np.nan     # MMPose: no maximum found
+            keypoints = to_h36m_joints(keypoints, dataset_name)  # NaN spreads to derived joints
+            keypoints[..., 2] = np.clip(np.nan_to_num(keypoints[..., 2]), 0.0, 1.0)
+            keypoints[~np.isfinite(keypoints[..., :2]).all(-1), 2] = 0.0
             for (v, f), joints in zip(where, keypoints):
                 output[v, f] = joints
         bar.update(len(items[start:start + batch_size]))
@@ -172,4 +190,4 @@ def detect_multiview_keypoints(model, image_paths: np.ndarray,
     if skipped:
         MMLogger.get_current_instance().warning(
             f'2D keypoints: skipped {dict(skipped)} (NaN, score 0 in the output)')
-    return output
+    return output, readable

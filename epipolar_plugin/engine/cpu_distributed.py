@@ -6,6 +6,7 @@ initializes the gloo process group from torchrun's environment first (the runner
 its own initialization) and selects a DDP wrapper without device ids. With a GPU it does
 nothing: MMEngine's path (nccl) is used unchanged.
 """
+import warnings
 from datetime import timedelta
 
 import torch
@@ -36,7 +37,11 @@ def setup_cpu_distributed(cfg) -> bool:
         timeout = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('timeout')
         extra = {} if timeout is None else dict(timeout=timedelta(seconds=timeout))
         torch_dist.init_process_group(backend='gloo', init_method='env://', **extra)
-    if cfg.get('model_wrapper_cfg') is None:
+    wrapper = cfg.get('model_wrapper_cfg')
+    if wrapper is not None and wrapper.get('type') != 'CPUDistributedDataParallel':
+        warnings.warn(f'model_wrapper_cfg {wrapper} is kept on a CPU-only machine; a DDP '
+                      'wrapper given GPU device_ids fails there (use CPUDistributedDataParallel)')
+    if wrapper is None:
         cfg.model_wrapper_cfg = dict(
             type='CPUDistributedDataParallel', broadcast_buffers=False,
             find_unused_parameters=cfg.get('find_unused_parameters', False))

@@ -45,15 +45,20 @@ def without_ground_truth(prepared_tiny, tmp_path_factory):
     return root
 
 
-def _config(root, work_dir, epochs=8):
+def _config(root, work_dir, epochs=8, image_inputs=False):
     cfg = Config.fromfile(osp.join(ROOT, 'configs', 'refine_synthetic.py'))
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[loader].dataset.data_root = str(root) + '/'
         cfg[loader].batch_size = 16
-        for step in cfg[loader].dataset.pipeline:
-            if step['type'] == 'AttachImagePrediction':
-                step['predictions_file'] = str(root / ANN / osp.basename(
-                    step['predictions_file']))
+    if image_inputs:                       # the variant that also reads the image model's 3D
+        cfg.model.backbone.in_channels = 5 * 17
+        for loader, split in (('train_dataloader', 'train'), ('val_dataloader', 'test')):
+            pipeline = cfg[loader].dataset.pipeline
+            position = [t['type'] for t in pipeline].index('RefinementInput')
+            pipeline[position]['use_image_pose'] = True
+            pipeline.insert(position, dict(type='AttachImagePrediction', predictions_file=str(
+                root / ANN / f'h36m_{split}_image_pred.npz')))
+        cfg.test_dataloader = cfg.val_dataloader
     for metric in cfg.val_evaluator:
         if metric.type == 'PSSMetric':
             metric.clusters_file = str(root / 'pss_clusters.npz')
@@ -70,8 +75,10 @@ def test_predictions_cover_every_sample_without_ground_truth(without_ground_trut
         assert np.isfinite(data['keypoints_3d']).all() and len(set(data['ids'])) == 150
 
 
-def test_lifter_trains_on_pseudo_labels_with_ground_truth_deleted(without_ground_truth, tmp_path):
-    runner = Runner.from_cfg(_config(without_ground_truth, tmp_path))
+@pytest.mark.parametrize('image_inputs', [False, True])
+def test_lifter_trains_on_pseudo_labels_with_ground_truth_deleted(without_ground_truth, tmp_path,
+                                                                  image_inputs):
+    runner = Runner.from_cfg(_config(without_ground_truth, tmp_path, image_inputs=image_inputs))
     dataset = runner.train_dataloader.dataset
     assert not {'lifting_target', 'S'} & set(dataset.get_data_info(0))
     runner.train()
@@ -93,10 +100,14 @@ def test_refinement_input_is_scale_free():
         results = dict(keypoints=keypoints * scale, keypoints_visible=np.ones((1, 17)),
                        bbox_scale=np.array([[120.0 * scale] * 2]), image_pose_3d=pose * scale,
                        lifting_target=target * scale, lifting_target_visible=np.ones((1, 17)))
-        return RefinementInput(normalize_target=True, pose_size=1.9)(results)
+        return RefinementInput(normalize_target=True, pose_size=1.9, use_image_pose=True)(results)
 
     one, two = run(1.0), run(3.0)
     assert one['keypoints'].shape == (1, 17, 5)
+    planar = RefinementInput()(dict(keypoints=keypoints, keypoints_visible=np.ones((1, 17)),
+                                    bbox_scale=np.array([[120.0] * 2])))
+    assert planar['keypoints'].shape == (1, 17, 2)
+    np.testing.assert_allclose(planar['keypoints'], one['keypoints'][..., :2], atol=1e-6)
     np.testing.assert_allclose(one['keypoints'], two['keypoints'], atol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(one['lifting_target']), 1.9, rtol=1e-5)
     np.testing.assert_allclose(one['lifting_target'][0, 0], 0.0, atol=1e-6)

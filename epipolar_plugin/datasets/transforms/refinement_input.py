@@ -1,4 +1,5 @@
-"""Inputs of the refinement unit: the image model's 3D output and the reference view's 2D pose.
+"""Inputs of the refinement unit: the reference view's detected 2D pose and, optionally, the image
+model's 3D output.
 
 The refinement unit is MMPose's ``PoseLifter`` (see ``configs/refine_synthetic.py``); these two
 transforms feed it. Scales are removed from every input (the pseudo labels have none): the 2D
@@ -63,25 +64,31 @@ class AttachImagePrediction(BaseTransform):
 
 @TRANSFORMS.register_module()
 class RefinementInput(BaseTransform):
-    """Build the lifting input ``keypoints`` (1, J, 5): per joint the reference view's 2D
-    (root-centred, divided by the box side; 0 where missing) and the image model's 3D
-    (root-centred, unit Frobenius norm).
+    """Build the lifting input ``keypoints``: per joint the reference view's detected 2D
+    (root-centred, divided by the box side; 0 where missing) and, with ``use_image_pose``, the
+    image model's 3D (root-centred, unit Frobenius norm): (1, J, 2) or (1, J, 5).
 
     With ``normalize_target`` (training on pseudo labels of unknown scale) the target
-    ``lifting_target`` (1, J, 3) is made root-relative with Frobenius norm ``pose_size``, the
-    scale in which the image model's head decodes. Leave it off for evaluation, where the
-    target is the metric ground truth.
+    ``lifting_target`` (1, J, 3) is made root-relative with size ``pose_size`` (Frobenius norm of
+    the valid joints x sqrt(J / valid), as ``IntegralVolumeLabel``), the scale in which the image
+    model's head decodes. Leave it off for evaluation, where the target is the metric truth.
 
-    Required keys: ``keypoints`` (1, J, 2), ``keypoints_visible`` (1, J), ``bbox_scale`` (1, 2),
-    ``image_pose_3d`` (J, 3); ``lifting_target`` with ``normalize_target``.
-    Modified keys: ``keypoints``, ``keypoints_visible`` (ones: every input entry is defined),
-    ``lifting_target``.
+    ``image_pose_noise``: Gaussian noise (unit-pose units) added to the image model's 3D in
+    training. The image model's predictions on its own training images are far better than on
+    new ones, and a lifter trained on them learns to trust them too much; noise tempers that.
+
+    Required keys: ``keypoints`` (1, J, 2), ``keypoints_visible`` (1, J), ``bbox_scale`` (1, 2);
+    ``image_pose_3d`` (J, 3) with ``use_image_pose``; ``lifting_target`` with
+    ``normalize_target``. Modified keys: ``keypoints``, ``keypoints_visible`` (ones: every
+    input entry is defined), ``lifting_target``.
     """
 
     def __init__(self, root_index: int = 0, pose_size: float = 1.9,
-                 normalize_target: bool = False):
+                 normalize_target: bool = False, use_image_pose: bool = False,
+                 image_pose_noise: float = 0.0):
         self.root_index, self.pose_size = root_index, pose_size
         self.normalize_target = normalize_target
+        self.use_image_pose, self.image_pose_noise = use_image_pose, image_pose_noise
 
     def transform(self, results: dict) -> dict:
         keypoints = np.asarray(results['keypoints'], np.float64)[0, :, :2]
@@ -89,19 +96,27 @@ class RefinementInput(BaseTransform):
         side = float(np.max(results['bbox_scale']))
         root = keypoints[self.root_index] if visible[self.root_index] else (
             keypoints[visible].mean(0) if visible.any() else np.zeros(2))
-        planar = np.where(visible[:, None], (keypoints - root) / max(side, 1e-6), 0.0)
-        image_3d = _unit_pose(np.asarray(results['image_pose_3d'], np.float64), self.root_index)
-        results['keypoints'] = np.concatenate([planar, image_3d], -1)[None].astype(np.float32)
-        results['keypoints_visible'] = np.ones((1, len(planar)), np.float32)
+        columns = [np.where(visible[:, None], (keypoints - root) / max(side, 1e-6), 0.0)]
+        if self.use_image_pose:
+            image_3d = _unit_pose(np.asarray(results['image_pose_3d'], np.float64),
+                                  self.root_index)
+            if self.image_pose_noise > 0:
+                image_3d = image_3d + np.random.normal(0.0, self.image_pose_noise,
+                                                       image_3d.shape)
+            columns.append(image_3d)
+        results['keypoints'] = np.concatenate(columns, -1)[None].astype(np.float32)
+        results['keypoints_visible'] = np.ones((1, len(keypoints)), np.float32)
         if self.normalize_target:
             target = np.asarray(results['lifting_target'], np.float64)[0]
             weight = np.asarray(results['lifting_target_visible'], np.float64)[0] > 0
             relative = np.where(weight[:, None], target - target[self.root_index], 0.0)
-            norm = np.linalg.norm(relative)
+            # the size IntegralVolumeLabel uses: valid joints' norm x sqrt(J / valid joints)
+            norm = np.linalg.norm(relative) * np.sqrt(len(weight) / max(weight.sum(), 1))
             scaled = relative * (self.pose_size / norm) if norm > 1e-9 else relative
             results['lifting_target'] = scaled[None].astype(np.float32)
         return results
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(root_index={self.root_index}, pose_size='
-                f'{self.pose_size}, normalize_target={self.normalize_target})')
+                f'{self.pose_size}, normalize_target={self.normalize_target}, use_image_pose='
+                f'{self.use_image_pose}, image_pose_noise={self.image_pose_noise})')
