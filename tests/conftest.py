@@ -1,3 +1,5 @@
+import shutil
+
 import numpy as np
 import pytest
 
@@ -19,9 +21,11 @@ def tiny_dataset(tmp_path_factory):
 
 
 @pytest.fixture(scope='session')
-def prepared_tiny(tiny_dataset):
-    """The tiny dataset with the training split's pooled pseudo labels and PSS clusters."""
-    root, _ = tiny_dataset
+def prepared_tiny(tiny_dataset, tmp_path_factory):
+    """A copy of the tiny dataset plus the training split's pooled pseudo labels and PSS
+    clusters (the original stays byte-identical to a fresh generation)."""
+    root = tmp_path_factory.mktemp('prepared') / 'synthetic'
+    shutil.copytree(tiny_dataset[0], root)
     keypoints = load_multiview_keypoints(str(root / ANN / 'h36m_train_multiview_2d.npz'))
     labels = make_pseudo_labels(keypoints['keypoints_2d'], keypoints['intrinsics'],
                                 keypoints['distortion'], ransac_threshold_px=0.5,
@@ -32,3 +36,12 @@ def prepared_tiny(tiny_dataset):
                                                         100: fit_pose_clusters(poses, 100)},
                        [f'j{i}' for i in range(17)], 0, 'test', len(poses))
     return root
+
+
+@pytest.fixture(autouse=True)
+def mmpose_default_scope():
+    """Build registry names in MMPose's scope, as configs do (default_scope='mmpose'), whatever
+    scope an earlier test's runner left behind."""
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmpose'):
+        yield

@@ -6,6 +6,7 @@ initializes the gloo process group from torchrun's environment first (the runner
 its own initialization) and selects a DDP wrapper without device ids. With a GPU it does
 nothing: MMEngine's path (nccl) is used unchanged.
 """
+import atexit
 import warnings
 from datetime import timedelta
 
@@ -24,6 +25,16 @@ class CPUDistributedDataParallel(MMDistributedDataParallel):
         super().__init__(module=module, device_ids=None, **kwargs)
 
 
+def _destroy_process_group() -> None:
+    if not torch_dist.is_initialized():
+        return
+    try:   # ranks leave together; a rank that failed delays the others by the timeout only
+        torch_dist.monitored_barrier(timeout=timedelta(seconds=60))
+    except RuntimeError:
+        pass
+    torch_dist.destroy_process_group()
+
+
 def setup_cpu_distributed(cfg) -> bool:
     """Prepare ``cfg`` (launched by torchrun, ``cfg.launcher == 'pytorch'``) for gloo on CPU.
 
@@ -37,6 +48,8 @@ def setup_cpu_distributed(cfg) -> bool:
         timeout = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('timeout')
         extra = {} if timeout is None else dict(timeout=timedelta(seconds=timeout))
         torch_dist.init_process_group(backend='gloo', init_method='env://', **extra)
+        # tear gloo down before the interpreter does: left to exit, its threads can abort a rank
+        atexit.register(_destroy_process_group)
     wrapper = cfg.get('model_wrapper_cfg')
     if wrapper is not None and wrapper.get('type') != 'CPUDistributedDataParallel':
         warnings.warn(f'model_wrapper_cfg {wrapper} is kept on a CPU-only machine; a DDP '
