@@ -6,7 +6,7 @@ in pixels of the original images with scores, in Human3.6M's 17-joint order.
 import os
 import os.path as osp
 import pickle
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Optional
 
 import cv2
@@ -15,7 +15,7 @@ import torch
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.logging import MMLogger
 
-from ..datasets.h36m_multiview import intrinsics_from_camera, parse_h36m_imgname
+from ..datasets.h36m_multiview import group_views, intrinsics_from_camera
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 # 2D datasets whose joints MMPose's convert_keypoint_definition maps to Human3.6M's 17
@@ -50,10 +50,7 @@ def h36m_layout_views(data_root: str, ann_file: str,
         raise FileNotFoundError(f'camera parameter file not found: {camera_path}')
     with open(camera_path, 'rb') as file:
         cameras = pickle.load(file)
-    frames = defaultdict(dict)
-    for row, name in enumerate(names):
-        subject, sequence, camera, number = parse_h36m_imgname(name)
-        frames[(subject, sequence, number)][camera] = row
+    frames = group_views(names)
     camera_names = sorted({c for views in frames.values() for c in views})
     incomplete = [key for key, views in frames.items() if len(views) != len(camera_names)]
     if incomplete:

@@ -23,6 +23,17 @@ def parse_h36m_imgname(imgname: str):
     return subject, sequence, camera, int(number)
 
 
+def group_views(imgnames, parse=parse_h36m_imgname) -> dict:
+    """Rows of an annotation grouped per frame: {(subject, sequence, frame number):
+    {camera id: row}}, with ``parse`` mapping an image name to (subject, sequence, camera,
+    number)."""
+    frames = defaultdict(dict)
+    for row, name in enumerate(imgnames):
+        subject, sequence, camera, number = parse(name)
+        frames[(subject, sequence, number)][camera] = row
+    return frames
+
+
 def intrinsics_from_camera(param: dict):
     """(3, 3) K and (5,) OpenCV distortion (k1, k2, p1, p2, k3) of a ``cameras.pkl`` entry."""
     f, c = np.ravel(param['f']), np.ravel(param['c'])
@@ -125,7 +136,6 @@ class MultiViewH36MDataset(PoseMetainfoDataset):
         logger = MMLogger.get_current_instance()
         ann = self._load_annotation()
         cameras = self._load_cameras()
-        frames = defaultdict(dict)
         if self.joint_order is not None:
             for key in ('part', 'S'):
                 if key in ann:
@@ -134,9 +144,7 @@ class MultiViewH36MDataset(PoseMetainfoDataset):
             if key in ann and ann[key].shape[1:2] != (self.metainfo['num_keypoints'], ):
                 raise ValueError(f"{self.ann_file}: key '{key}' has shape {ann[key].shape}, "
                                  f"expected (N, {self.metainfo['num_keypoints']}, 3|4)")
-        for row, name in enumerate(ann['imgname']):
-            subject, sequence, camera, number = self.parse_imgname(name)
-            frames[(subject, sequence, number)][camera] = row
+        frames = group_views(ann['imgname'], self.parse_imgname)
         sequence_cameras = defaultdict(set)
         for (subject, sequence, _), views in frames.items():
             sequence_cameras[(subject, sequence)].update(views)
