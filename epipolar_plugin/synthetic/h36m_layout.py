@@ -170,13 +170,16 @@ def make_synthetic_dataset(out_dir: str, frames: int = 400, num_cameras: int = 4
         for s_index, subject in enumerate(split_subjects):
             subject_seed = np.random.SeedSequence([seed, subjects.index(subject)])
             rng = np.random.default_rng(subject_seed)
-            body, appearance, room = random_body(rng), random_appearance(rng), random_room(rng)
+            body, room = random_body(rng), random_room(rng)
             backgrounds = [render_background(c.rotation, c.translation, c.intrinsics,
                                              c.distortion, size, size, room, rng)
                            for c in cameras]
             counts = _frame_counts(frames, len(SEQUENCES))
             for a_index, (action, sequence) in enumerate(SEQUENCES.items()):
                 motion_seed = int(rng.integers(2 ** 31))
+                # clothes, skin and light change per sequence: 25 looks in the training split
+                # instead of 5 teach the image model poses rather than subjects
+                appearance = random_appearance(rng)
                 joints_world = animate(counts[a_index], seed=motion_seed, fps=fps,
                                        action=action, bone_scale=body)
                 seq_rows, dets, seq_names, middle = _render_sequence(

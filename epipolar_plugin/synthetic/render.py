@@ -49,7 +49,7 @@ class Appearance:
 
 
 def random_appearance(rng: np.random.Generator) -> Appearance:
-    """Clothes, skin and light of one subject: left limbs blue-tinted, right limbs red-tinted."""
+    """Clothes, skin and light of one sequence: left limbs blue-tinted, right limbs red-tinted."""
     shirt = rng.uniform(60, 200, 3)
     trousers = rng.uniform(30, 140, 3)
     skin = np.array([120, 160, 210]) * rng.uniform(0.6, 1.05)

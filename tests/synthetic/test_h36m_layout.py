@@ -85,8 +85,11 @@ def test_detections_follow_the_documented_error_model(tmp_path):
     # 2D Gaussian: the median of |error| is sigma * sqrt(2 ln 2)
     median = np.median(error[confident])
     assert median == pytest.approx(scaled.pixel_sigma * np.sqrt(2 * np.log(2)), rel=0.1)
-    outliers = (error > scaled.outlier_radius[0] - 4 * scaled.pixel_sigma) & (scores >= 0.3)
-    assert 0.015 < outliers.mean() < 0.045
+    # outliers move >= outlier_radius[0]; the threshold stays above the Gaussian tail (4 sigma:
+    # 0.03 % of inliers) and below most outliers
+    threshold = max(scaled.outlier_radius[0] - 2 * scaled.pixel_sigma, 4 * scaled.pixel_sigma)
+    outliers = (error > threshold) & (scores >= 0.3)
+    assert 0.015 < outliers.mean() < 0.045, outliers.mean()
     low = (scores < 0.3) & ~missing[..., None]
     assert 0.05 < low.mean() < 0.5                                # occlusions + random
     np.testing.assert_allclose(multiview['intrinsics'][:, 0, 0], 1.15 * 160, rtol=0.04)
