@@ -10,6 +10,26 @@ import numpy as np
 from .geometry.pseudo_labels import PseudoLabels, check_multiview_inputs
 
 
+def load_npz(path: str, required=(), what: str = '.npz file', hint: str = '',
+             only_required: bool = False) -> dict:
+    """The arrays of an ``.npz`` file (all, or only ``required`` with ``only_required``).
+
+    Errors name the file: missing (``FileNotFoundError``, ``what`` and ``hint`` added),
+    unreadable (``ValueError``), a ``required`` key absent (``KeyError``).
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{what} not found: {path}{hint}')
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            missing = [key for key in required if key not in data.files]
+            if missing:
+                raise KeyError(f'{path}: missing keys {missing} (found: {sorted(data.files)})')
+            keys = required if only_required else data.files
+            return {key: data[key] for key in keys}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
+        raise ValueError(f'{path}: not a readable .npz file ({error})') from error
+
+
 def load_multiview_keypoints(path: str) -> dict:
     """Read and validate a multi-view 2D keypoints file.
 
@@ -20,16 +40,7 @@ def load_multiview_keypoints(path: str) -> dict:
     Returns:
         dict of the arrays (float64 for the numeric ones; absent optional keys are None).
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'multi-view keypoints file not found: {path}')
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
-        raise ValueError(f'{path}: not a readable .npz file ({error})') from error
-    for key in ('keypoints_2d', 'intrinsics'):
-        if key not in arrays:
-            raise KeyError(f"{path}: missing key '{key}' (found: {sorted(arrays)})")
+    arrays = load_npz(path, ('keypoints_2d', 'intrinsics'), 'multi-view keypoints file')
     keypoints_2d, intrinsics, distortion = check_multiview_inputs(
         arrays['keypoints_2d'], arrays['intrinsics'], arrays.get('distortion'), source=path)
     num_views, _, num_joints, _ = keypoints_2d.shape

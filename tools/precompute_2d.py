@@ -21,6 +21,7 @@ import numpy as np
 
 from epipolar_plugin.apis.keypoints_2d import (detect_multiview_keypoints, folder_views,
                                                h36m_layout_views)
+from epipolar_plugin.fileio import load_npz
 from epipolar_plugin.geometry.camera import pinhole_from_image_size
 from epipolar_plugin.synthetic.skeleton import JOINT_NAMES
 
@@ -49,15 +50,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def load_array(path: str, key: str) -> np.ndarray:
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'file not found: {path}')
-    with np.load(path, allow_pickle=False) as data:
-        if key not in data.files:
-            raise KeyError(f"{path}: missing key '{key}' (found {data.files})")
-        return data[key]
-
-
 def folder_cameras(args, views: dict, image_paths: np.ndarray):
     """Intrinsics (V, 3, 3), distortion (V, 5) and image sizes (V, 2) of a folder rig."""
     import cv2
@@ -69,13 +61,12 @@ def folder_cameras(args, views: dict, image_paths: np.ndarray):
         sizes.append((image.shape[1], image.shape[0]))
     num_views = len(views['camera_names'])
     if args.intrinsics:
-        intrinsics = load_array(args.intrinsics, 'intrinsics')
+        calibration = load_npz(args.intrinsics, ('intrinsics', ))
+        intrinsics = calibration['intrinsics']
         if intrinsics.shape != (num_views, 3, 3):
             raise ValueError(f'{args.intrinsics}: intrinsics must have shape ({num_views}, 3, 3) '
                              f"for cameras {list(views['camera_names'])}, got {intrinsics.shape}")
-        with np.load(args.intrinsics) as data:
-            distortion = data['distortion'] if 'distortion' in data.files else np.zeros(
-                (num_views, 5))
+        distortion = calibration.get('distortion', np.zeros((num_views, 5)))
     elif args.guess_intrinsics:
         intrinsics = np.stack([pinhole_from_image_size(w, h) for w, h in sizes])
         distortion = np.zeros((num_views, 5))
@@ -100,7 +91,7 @@ def main():
         boxes = None
         intrinsics, distortion, sizes = folder_cameras(args, views, image_paths)
     if args.boxes:
-        boxes = load_array(args.boxes, 'boxes')
+        boxes = load_npz(args.boxes, ('boxes', ))['boxes']
     model = init_model(args.config, args.checkpoint, device=args.device)
     keypoints, readable = detect_multiview_keypoints(model, image_paths, boxes, args.batch_size)
     out = dict(keypoints_2d=keypoints, intrinsics=intrinsics, distortion=distortion,

@@ -16,6 +16,7 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.logging import MMLogger
 
 from ..datasets.h36m_multiview import group_views, intrinsics_from_camera
+from ..fileio import load_npz
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 # 2D datasets whose joints MMPose's convert_keypoint_definition maps to Human3.6M's 17
@@ -38,13 +39,9 @@ def h36m_layout_views(data_root: str, ann_file: str,
         ``image_size`` (V, 2) (width, height; 0 where ``cameras.pkl`` has no ``w``/``h``).
     """
     ann_path = osp.join(data_root, ann_file)
-    if not osp.isfile(ann_path):
-        raise FileNotFoundError(f'annotation file not found: {ann_path}')
-    with np.load(ann_path, allow_pickle=False) as data:
-        missing = [k for k in ('imgname', 'center', 'scale') if k not in data.files]
-        if missing:
-            raise KeyError(f'{ann_path}: missing keys {missing} (found {data.files})')
-        names, centers, scales = data['imgname'], data['center'], data['scale']
+    data = load_npz(ann_path, ('imgname', 'center', 'scale'), 'annotation file',
+                    only_required=True)
+    names, centers, scales = data['imgname'], data['center'], data['scale']
     camera_path = osp.join(data_root, camera_param_file)
     if not osp.isfile(camera_path):
         raise FileNotFoundError(f'camera parameter file not found: {camera_path}')

@@ -1,7 +1,6 @@
 """Human3.6M (MMPose's preprocessed layout) with the views of each frame grouped together."""
 import os.path as osp
 import pickle
-import zipfile
 from collections import defaultdict
 from typing import Optional, Sequence
 
@@ -9,7 +8,7 @@ import numpy as np
 from mmengine.logging import MMLogger
 
 from mmpose.registry import DATASETS
-from ..fileio import load_multiview_keypoints, load_pseudo_labels_for
+from ..fileio import load_multiview_keypoints, load_npz, load_pseudo_labels_for
 from .pose_metainfo import PoseMetainfoDataset
 
 
@@ -32,6 +31,14 @@ def group_views(imgnames, parse=parse_h36m_imgname) -> dict:
         subject, sequence, camera, number = parse(name)
         frames[(subject, sequence, number)][camera] = row
     return frames
+
+
+def view_keypoints(kpts: np.ndarray):
+    """(J, 3) x, y, score of one view -> MMPose's ``keypoints`` (1, J, 2) and
+    ``keypoints_visible`` (1, J); a NaN or inf joint is missing: (0, 0) and visibility 0."""
+    finite = np.isfinite(kpts).all(axis=-1)
+    keypoints = np.where(finite[:, None], kpts[:, :2], 0.0)[None].astype(np.float32)
+    return keypoints, np.where(finite, kpts[:, 2], 0.0)[None].astype(np.float32)
 
 
 def intrinsics_from_camera(param: dict):
@@ -113,17 +120,9 @@ class MultiViewH36MDataset(PoseMetainfoDataset):
         return osp.join(self.data_root, name)
 
     def _load_annotation(self) -> dict:
-        if not osp.isfile(self.ann_file):
-            raise FileNotFoundError(f'annotation file not found: {self.ann_file}')
-        try:
-            with np.load(self.ann_file, allow_pickle=False) as data:
-                missing = [k for k in ('imgname', 'center', 'scale', 'part')
-                           + (('S', ) if self.load_ground_truth else ()) if k not in data.files]
-                if missing:
-                    raise KeyError(f'{self.ann_file}: missing keys {missing} (found {data.files})')
-                return {key: data[key] for key in data.files}
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
-            raise ValueError(f'{self.ann_file}: not a readable .npz file ({error})') from error
+        required = ('imgname', 'center', 'scale', 'part') + (('S', ) if self.load_ground_truth
+                                                              else ())
+        return load_npz(self.ann_file, required, 'annotation file')
 
     def _load_cameras(self) -> dict:
         path = self._path(self.camera_param_file)
@@ -199,9 +198,7 @@ class MultiViewH36MDataset(PoseMetainfoDataset):
         row = rows[v]
         name = str(ann['imgname'][row])
         side = float(ann['scale'][row]) * 200.0
-        kpts = view_kpts[v]
-        finite = np.isfinite(kpts).all(axis=-1)          # NaN or inf: a missing joint
-        score = np.where(finite, kpts[:, 2], 0.0)
+        keypoints, visible = view_keypoints(view_kpts[v])
         sample = dict(
             img_path=osp.join(self.data_prefix.get('img', ''), name),
             img_paths=[osp.join(self.data_prefix.get('img', ''), str(ann['imgname'][r]))
@@ -209,8 +206,7 @@ class MultiViewH36MDataset(PoseMetainfoDataset):
             img_id=row, id=row,
             bbox_center=ann['center'][row].reshape(1, 2).astype(np.float32),
             bbox_scale=np.array([[side, side]], dtype=np.float32),
-            keypoints=np.where(finite[:, None], kpts[:, :2], 0.0)[None].astype(np.float32),
-            keypoints_visible=score[None].astype(np.float32),
+            keypoints=keypoints, keypoints_visible=visible,
             view_keypoints_2d=view_kpts.astype(np.float64),
             intrinsics=np.stack([p[0] for p in params]),
             distortion=np.stack([p[1] for p in params]),

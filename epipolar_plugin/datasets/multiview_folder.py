@@ -8,6 +8,7 @@ from mmengine.logging import MMLogger
 
 from mmpose.registry import DATASETS
 from ..fileio import load_multiview_keypoints, load_pseudo_labels_for
+from .h36m_multiview import view_keypoints
 from .pose_metainfo import PoseMetainfoDataset
 
 
@@ -72,17 +73,14 @@ class MultiViewFolderDataset(PoseMetainfoDataset):
                     continue
                 low, high = kpts[confident, :2].min(0), kpts[confident, :2].max(0)
                 side = self.box_padding * float((high - low).max())
-                finite = np.isfinite(kpts).all(axis=-1)      # NaN or inf: a missing joint
+                keypoints_2d, visible = view_keypoints(kpts)
                 sample = dict(
                     img_path=osp.join(prefix, str(names[v, frame])),
                     img_paths=[osp.join(prefix, str(n)) for n in names[:, frame]],
                     img_id=frame * num_views + v, id=frame * num_views + v,
                     bbox_center=((low + high) / 2).reshape(1, 2).astype(np.float32),
                     bbox_scale=np.array([[side, side]], np.float32),
-                    keypoints=np.where(finite[:, None], kpts[:, :2], 0.0)[None].astype(
-                        np.float32),
-                    keypoints_visible=np.where(finite, kpts[:, 2], 0.0)[None].astype(
-                        np.float32),
+                    keypoints=keypoints_2d, keypoints_visible=visible,
                     view_keypoints_2d=keypoints[:, frame], intrinsics=data['intrinsics'],
                     distortion=distortion, reference_view=v,
                     target_img_path=[str(names[v, frame])], category_id=1)

@@ -21,6 +21,22 @@ def root_centre(poses: np.ndarray, root_index: int = 0) -> np.ndarray:
     return poses - poses[:, root_index:root_index + 1]
 
 
+def pose_size(relative: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Size of root-relative poses with missing joints: the Frobenius norm of the valid joints
+    times sqrt(J / valid joints), i.e. the full pose's norm when joints are alike.
+
+    Args:
+        relative: (N, J, 3) root-relative poses, zeros at invalid joints.
+        valid: (N, J) bool.
+
+    Returns:
+        (N,) sizes, in the unit of ``relative``.
+    """
+    count = np.asarray(valid).sum(axis=-1)
+    return np.sqrt(np.sum(np.asarray(relative) ** 2, axis=(-2, -1)) * np.shape(valid)[-1]
+                   / np.maximum(count, 1))
+
+
 def scale_align(pred: np.ndarray, target: np.ndarray,
                 mask: Optional[np.ndarray] = None) -> np.ndarray:
     """Scale each predicted pose by ``s = <pred, target> / <pred, pred>`` over masked joints.

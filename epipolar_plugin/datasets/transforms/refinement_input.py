@@ -6,12 +6,12 @@ transforms feed it. Scales are removed from every input (the pseudo labels have 
 pose is root-centred and divided by the person box side, the image model's 3D pose is
 root-centred and divided by its Frobenius norm.
 """
-import os.path as osp
-
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmpose.registry import TRANSFORMS
+from ...fileio import load_npz
+from ...geometry.align import pose_size
 
 
 def _unit_pose(pose: np.ndarray, root_index: int) -> np.ndarray:
@@ -37,16 +37,10 @@ class AttachImagePrediction(BaseTransform):
 
     def _load(self):
         path = self.predictions_file
-        if not osp.isfile(path):
-            raise FileNotFoundError(
-                f'image-model predictions not found: {path}; make them with python '
-                f'tools/predict_3d.py IMAGE_CONFIG CHECKPOINT {path} --ann-file <split>')
-        with np.load(path, allow_pickle=False) as data:
-            missing = {'ids', 'keypoints_3d'} - set(data.files)
-            if missing:
-                raise KeyError(f'{path}: missing keys {sorted(missing)} (found {data.files})')
-            ids, poses = data['ids'], data['keypoints_3d']
-        self._index = {int(i): pose for i, pose in zip(ids, poses)}
+        data = load_npz(path, ('ids', 'keypoints_3d'), 'image-model predictions',
+                        f'; make them with python tools/predict_3d.py IMAGE_CONFIG CHECKPOINT '
+                        f'{path} --ann-file <split>', only_required=True)
+        self._index = {int(i): pose for i, pose in zip(data['ids'], data['keypoints_3d'])}
 
     def transform(self, results: dict) -> dict:
         if self._index is None:
@@ -110,8 +104,7 @@ class RefinementInput(BaseTransform):
             target = np.asarray(results['lifting_target'], np.float64)[0]
             weight = np.asarray(results['lifting_target_visible'], np.float64)[0] > 0
             relative = np.where(weight[:, None], target - target[self.root_index], 0.0)
-            # the size IntegralVolumeLabel uses: valid joints' norm x sqrt(J / valid joints)
-            norm = np.linalg.norm(relative) * np.sqrt(len(weight) / max(weight.sum(), 1))
+            norm = pose_size(relative, weight)         # the size IntegralVolumeLabel uses
             scaled = relative * (self.pose_size / norm) if norm > 1e-9 else relative
             results['lifting_target'] = scaled[None].astype(np.float32)
         return results

@@ -5,6 +5,7 @@ import numpy as np
 
 from mmpose.codecs.base import BaseKeypointCodec
 from mmpose.registry import KEYPOINT_CODECS
+from ...geometry.align import pose_size
 
 
 @KEYPOINT_CODECS.register_module()
@@ -66,8 +67,7 @@ class IntegralVolumeLabel(BaseKeypointCodec):
         relative = np.where(valid[..., None], target - target[:, self.root_index:self.root_index
                                                                + 1], 0.0)
         count = valid.sum(axis=1)
-        size = np.sqrt(np.sum(relative ** 2, axis=(1, 2)) * target.shape[1]
-                       / np.maximum(count, 1))
+        size = pose_size(relative, valid)
         ok = (count >= 2) & (size > 1e-9)
         label = np.where(ok[:, None, None], relative / np.where(ok, size, 1.0)[:, None, None], 0)
         weight = (valid & ok[:, None]).astype(np.float32)
