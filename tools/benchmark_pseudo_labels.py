@@ -1,19 +1,26 @@
-"""Pseudo-label quality and speed: the paper-faithful loop against this plugin, in one run.
+"""Pseudo-label quality and speed on synthetic rigs with known cameras, in one run.
 
-On a synthetic 4-camera studio rig with known cameras and 3D truth (2D noise of a few pixels,
-a few per cent outlier joints, some low-confidence joints, occasional missing views), it
-times and scores:
+Two tables, on a synthetic 4-camera studio rig with known cameras and 3D truth (2D noise of a
+few pixels, a few per cent outlier joints, some low-confidence joints, occasional missing views):
 
-- ``paper loop``: per frame, OpenCV's findEssentialMat / recoverPose / triangulatePoints on the
-  reference view and one other view (EpipolarPose's label generation);
-- ``per_frame``: this plugin per frame, all views, weighted robust triangulation;
-- ``pooled``: this plugin with one relative pose per view from all frames (static rig).
+1. speed and accuracy (``--tables speed``): the paper-faithful loop (per frame, OpenCV's
+   findEssentialMat / recoverPose / triangulatePoints on the reference view and one other view,
+   EpipolarPose's label generation) against this plugin per frame, pooled (plain) and pooled
+   (robust): samples per second and the ratio to the paper loop;
+2. failure modes of real 2D detectors (``--tables failures``), each its own scene:
+   ``clean``; ``swaps`` (left/right exchanged in stretches of frames of views that see the
+   subject's back); ``viewpoint_bias`` (hips, shoulders and head 6 cm towards each camera);
+   ``bad_view`` / ``bad_reference`` (view 1 / the reference view: a wrong person or a
+   half-visible one in about half the frames); ``sync_offset`` (view 2 three frames late; the
+   robust row estimates and applies the offset); ``small_depth`` (a subject reaching on the spot,
+   cameras at 4.5 m); ``unknown_intrinsics`` (a pinhole guessed from the image size instead of
+   the calibration; the robust row also refines the focal lengths).
 
-Columns: samples (frames) per second, speed ratio to the paper loop, N-MPJPE and P-MPJPE of
-the labels against the ground truth (mm, valid joints only, root-relative), median rotation
-error of the recovered cameras (degrees), fraction of valid joints.
+Columns: N-MPJPE and P-MPJPE of the labels against the ground truth (mm, valid joints only),
+median rotation error of the recovered cameras over views and frames (degrees), fraction of
+valid joints, the views flagged by the quality scores, seconds.
 
-    python tools/benchmark_pseudo_labels.py [--frames 2000] [--cameras 4] [--seed 0]
+    python tools/benchmark_pseudo_labels.py [--frames 1000] [--seed 0] [--tables speed failures]
 """
 import argparse
 import time
@@ -21,10 +28,23 @@ import time
 import cv2
 import numpy as np
 
-from epipolar_plugin.geometry import (make_pseudo_labels, mean_joint_error, pixel_to_normalized,
-                                      procrustes_align, root_centre, rotation_angle_deg,
-                                      scale_align)
-from epipolar_plugin.synthetic import DetectionNoise, make_scene
+from epipolar_plugin.geometry import (make_pseudo_labels, mean_joint_error, pinhole_from_image_size,
+                                      pixel_to_normalized, procrustes_align, root_centre,
+                                      rotation_angle_deg, scale_align)
+from epipolar_plugin.synthetic import DetectionNoise, DetectorFailures, make_scene
+
+#: name -> (make_scene arguments, robust-row options): the failure modes of real detectors.
+FAILURE_MODES = {
+    'clean': ({}, {}),
+    'swaps': (dict(failures=DetectorFailures(swap_probability=0.5), action='walking'), {}),
+    'viewpoint_bias': (dict(failures=DetectorFailures(viewpoint_bias_m=0.06)), {}),
+    'bad_view': (dict(failures=DetectorFailures(bad_view=1)), {}),
+    'bad_reference': (dict(failures=DetectorFailures(bad_view=0)), {}),
+    'sync_offset': (dict(failures=DetectorFailures(sync_offsets=(0, 0, 3, 0)), action='walking'),
+                    dict(sync='apply')),
+    'small_depth': (dict(camera_distance=4.5, area_radius=0.05, action='reaching'), {}),
+    'unknown_intrinsics': ({}, dict(refine_focal=True)),
+}
 
 
 def paper_loop(keypoints_2d, intrinsics, distortion, reference_view=0, other_view=1,
@@ -37,7 +57,8 @@ def paper_loop(keypoints_2d, intrinsics, distortion, reference_view=0, other_vie
     points_3d = np.full((num_frames, num_joints, 3), np.nan)
     rotations = np.full((num_frames, 3, 3), np.nan)
     views = (reference_view, other_view)
-    normalized = [pixel_to_normalized(keypoints_2d[v, ..., :2], intrinsics[v], distortion[v])
+    normalized = [pixel_to_normalized(keypoints_2d[v, ..., :2], intrinsics[v],
+                                      None if distortion is None else distortion[v])
                   for v in views]
     for frame in range(num_frames):
         scores = [keypoints_2d[v, frame, :, 2] for v in views]
@@ -59,63 +80,104 @@ def paper_loop(keypoints_2d, intrinsics, distortion, reference_view=0, other_vie
                                             p1.T, p2.T)
         points_3d[frame, keep] = (homogeneous[:3] / homogeneous[3]).T
         rotations[frame] = rotation
-    return points_3d, rotations
+    return points_3d, rotations[:, None]
 
 
-def score(points_3d, valid, truth, rotations, true_rotation):
-    """N-MPJPE, P-MPJPE (mm) over valid joints, median rotation error (deg), valid fraction."""
+def score(points_3d, valid, truth, rotations, true_rotations):
+    """N-MPJPE, P-MPJPE (mm) over valid joints, median rotation error (deg), valid fraction.
+
+    Args:
+        rotations: (F, W, 3, 3) estimated poses of W views; true_rotations: (W, 3, 3).
+    """
     valid = valid & np.all(np.isfinite(points_3d), axis=-1)
     rooted = valid & valid[:, :1]                     # root-relative needs a valid root
     pred, gt = root_centre(points_3d), root_centre(truth)
     n_mpjpe = mean_joint_error(scale_align(pred, gt, rooted), gt, rooted) * 1000
     p_mpjpe = mean_joint_error(procrustes_align(points_3d, truth, valid), truth, valid) * 1000
-    rotation_error = np.nanmedian(rotation_angle_deg(rotations, true_rotation[None]))
+    rotation_error = np.nanmedian(rotation_angle_deg(rotations, true_rotations[None]))
     return n_mpjpe, p_mpjpe, rotation_error, valid.mean()
+
+
+def run_rows(scene, methods, intrinsics=None, distortion='scene'):
+    """[(name, seconds, scores, flagged views)] for ``methods`` = [(name, options or 'paper')]."""
+    truth = scene.joints_camera[0]
+    views = range(1, len(scene.cameras))
+    true_rotations = np.stack([scene.relative_pose(v)[0] for v in views])
+    intrinsics = scene.intrinsics if intrinsics is None else intrinsics
+    distortion = scene.distortion if isinstance(distortion, str) else distortion
+    rows = []
+    for name, options in methods:
+        start = time.perf_counter()
+        if options == 'paper':
+            points_3d, rotations = paper_loop(scene.keypoints_2d, intrinsics, distortion)
+            seconds = time.perf_counter() - start
+            rows.append((name, seconds, score(points_3d, np.ones(points_3d.shape[:2], bool), truth,
+                                              rotations, true_rotations[:1]), '-'))
+            continue
+        labels = make_pseudo_labels(scene.keypoints_2d, intrinsics, distortion, **options)
+        seconds = time.perf_counter() - start
+        flagged = ','.join(str(v) for v in np.flatnonzero(labels.view_flagged)) or 'none'
+        rows.append((name, seconds, score(labels.keypoints_3d, labels.valid, truth,
+                                          labels.rotations[:, 1:], true_rotations), flagged))
+    return rows
+
+
+def print_table(title, rows, rate_of=None):
+    print(f'\n{title}')
+    header = (f"{'method':<30}{'N-MPJPE mm':>11}{'P-MPJPE mm':>11}{'rot err deg':>12}"
+              f"{'valid':>7}{'flagged':>9}{'seconds':>9}")
+    if rate_of:
+        header += f"{'samples/s':>11}{'speed x':>9}"
+    print(header)
+    print('-' * len(header))
+    for name, seconds, (n_mpjpe, p_mpjpe, rotation_error, valid), flagged in rows:
+        line = (f'{name:<30}{n_mpjpe:>11.1f}{p_mpjpe:>11.1f}{rotation_error:>12.3f}'
+                f'{valid:>7.3f}{flagged:>9}{seconds:>9.2f}')
+        if rate_of:
+            rate = rate_of / seconds
+            line += f'{rate:>11.0f}{rate / (rate_of / rows[0][1]):>9.1f}'
+        print(line)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--frames', type=int, default=2000)
-    parser.add_argument('--cameras', type=int, default=4)
+    parser.add_argument('--frames', type=int, default=1000)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--pixel-sigma', type=float, default=3.0)
-    parser.add_argument('--outliers', type=float, default=0.03)
+    parser.add_argument('--tables', nargs='+', choices=['speed', 'failures'],
+                        default=['speed', 'failures'])
+    parser.add_argument('--modes', nargs='+', choices=list(FAILURE_MODES),
+                        default=list(FAILURE_MODES), help='failure modes to run')
     args = parser.parse_args()
 
-    noise = DetectionNoise(pixel_sigma=args.pixel_sigma, outlier_fraction=args.outliers)
-    scene = make_scene(args.frames, args.cameras, seed=args.seed, noise=noise)
-    truth = scene.joints_camera[0]
-    true_rotation, _ = scene.relative_pose(1)
-    inputs = (scene.keypoints_2d, scene.intrinsics, scene.distortion)
-    print(f'synthetic rig: {args.cameras} cameras, {args.frames} frames, 17 joints, '
-          f'{args.pixel_sigma} px noise, {args.outliers:.0%} outliers, '
-          f'{noise.low_confidence_fraction:.0%} low-confidence joints, '
-          f'{noise.missing_view_fraction:.0%} missing views')
-
-    rows = []
-    start = time.perf_counter()
-    points_3d, rotations = paper_loop(*inputs)
-    seconds = time.perf_counter() - start
-    rows.append(('paper loop (ref + 1 view)', seconds,
-                 score(points_3d, np.ones(points_3d.shape[:2], bool), truth, rotations,
-                       true_rotation)))
-    for mode in ('per_frame', 'pooled'):
-        start = time.perf_counter()
-        labels = make_pseudo_labels(*inputs, mode=mode)
-        seconds = time.perf_counter() - start
-        rows.append((f'ours {mode} (all views)', seconds,
-                     score(labels.keypoints_3d, labels.valid, truth, labels.rotations[:, 1],
-                           true_rotation)))
-
-    base_rate = args.frames / rows[0][1]
-    header = (f"{'method':<28}{'samples/s':>11}{'speed x':>9}{'N-MPJPE mm':>12}"
-              f"{'P-MPJPE mm':>12}{'rot err deg':>13}{'valid':>8}")
-    print(header)
-    print('-' * len(header))
-    for name, seconds, (n_mpjpe, p_mpjpe, rotation_error, valid) in rows:
-        rate = args.frames / seconds
-        print(f'{name:<28}{rate:>11.0f}{rate / base_rate:>9.1f}{n_mpjpe:>12.1f}'
-              f'{p_mpjpe:>12.1f}{rotation_error:>13.3f}{valid:>8.3f}')
+    noise = DetectionNoise()
+    print(f'synthetic rig: 4 cameras, {args.frames} frames, 17 joints, {noise.pixel_sigma} px '
+          f'noise, {noise.outlier_fraction:.0%} outliers, {noise.low_confidence_fraction:.0%} '
+          f'low-confidence joints, {noise.missing_view_fraction:.0%} missing views')
+    if 'speed' in args.tables:
+        scene = make_scene(args.frames, 4, seed=args.seed, noise=noise)
+        rows = run_rows(scene, [('paper loop (ref + 1 view)', 'paper'),
+                                ('ours per_frame (all views)', dict(mode='per_frame')),
+                                ('ours pooled plain', dict(robust=False)),
+                                ('ours pooled robust', dict(robust=True))])
+        print_table('speed (clean scene)', rows, rate_of=args.frames)
+    if 'failures' in args.tables:
+        for mode in args.modes:
+            scene_options, robust_options = FAILURE_MODES[mode]
+            scene = make_scene(args.frames, 4, seed=args.seed, noise=noise, **scene_options)
+            methods = [('paper loop (ref + 1 view)', 'paper'),
+                       ('pooled plain', dict(robust=False)),
+                       ('pooled robust', dict(robust=True))]
+            inputs = {}
+            if mode == 'unknown_intrinsics':
+                inputs = dict(intrinsics=np.stack([pinhole_from_image_size(c.width, c.height)
+                                                   for c in scene.cameras]), distortion=None)
+            if robust_options:
+                methods.append(('pooled robust + ' + ', '.join(
+                    f'{k}={v}' for k, v in robust_options.items()), robust_options))
+            print_table(f'failure mode: {mode}', run_rows(scene, methods, **inputs))
+            if mode == 'unknown_intrinsics':
+                print_table('  same scene, calibrated intrinsics',
+                            run_rows(scene, [('pooled robust', dict(robust=True))]))
 
 
 if __name__ == '__main__':

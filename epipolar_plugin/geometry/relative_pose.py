@@ -27,6 +27,7 @@ COLLINEAR = 'collinear'
 DEGENERATE = 'degenerate'
 ZERO_BASELINE = 'zero_baseline'
 CHEIRALITY = 'cheirality'
+NO_SCALE = 'no_scale'   # a pose whose translation scale could not be fitted (rig level)
 
 MIN_SOLVER_POINTS = 5
 
@@ -200,7 +201,7 @@ def signed_sampson_error(essential: np.ndarray, points_ref: np.ndarray,
     return algebraic / np.sqrt(np.maximum(denominator, 1e-300))
 
 
-def _tangent_basis(direction: np.ndarray) -> np.ndarray:
+def tangent_basis(direction: np.ndarray) -> np.ndarray:
     """(2, 3) orthonormal basis of the plane orthogonal to a unit 3-vector."""
     helper = np.eye(3)[np.argmin(np.abs(direction))]
     first = np.cross(direction, helper)
@@ -244,7 +245,7 @@ def refine_relative_pose(pose: RelativePose,
     if len(index) > max_points:
         index = np.random.default_rng(seed).choice(index, max_points, replace=False)
     p_ref, p_other = points_ref[index], points_other[index]
-    basis = _tangent_basis(pose.translation)
+    basis = tangent_basis(pose.translation)
 
     def unpack(params):
         rotation = Rotation.from_rotvec(params[:3]).as_matrix() @ pose.rotation

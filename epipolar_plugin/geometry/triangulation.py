@@ -83,7 +83,8 @@ def reprojection_errors(points_3d: np.ndarray, points: np.ndarray,
 
 
 def triangulate_robust(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
-                       max_error: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+                       max_error: float,
+                       min_angle_deg: float = 0.0) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """DLT triangulation that drops a point's worst view while its reprojection is bad.
 
     A point whose largest reprojection error exceeds ``max_error`` loses that view and is
@@ -93,6 +94,9 @@ def triangulate_robust(points: np.ndarray, projections: np.ndarray, weights: np.
     Args:
         points, projections, weights: as in :func:`triangulate_dlt`.
         max_error: largest accepted reprojection error, normalized units (pixels / focal).
+        min_angle_deg: a point is also invalid when no two of its views see it under rays
+            at least this far from parallel or anti-parallel (:func:`triangulation_angle_deg`;
+            two facing cameras cannot place a point on the line between them).
 
     Returns:
         points_3d: (..., 3), NaN where invalid.
@@ -122,6 +126,33 @@ def triangulate_robust(points: np.ndarray, projections: np.ndarray, weights: np.
                                                        weights[todo])
     errors = np.where(weights > 0, reprojection_errors(points_3d, points, projections), 0.0)
     valid &= np.all(np.nan_to_num(errors, nan=np.inf) <= max_error, axis=-1)
+    if min_angle_deg > 0:
+        valid &= triangulation_angle_deg(points_3d, projections, weights) >= min_angle_deg
     points_3d[~valid] = np.nan
     return (points_3d.reshape(batch_shape + (3, )), valid.reshape(batch_shape),
             weights.reshape(batch_shape + (num_views, )))
+
+
+def triangulation_angle_deg(points_3d: np.ndarray, projections: np.ndarray,
+                            weights: np.ndarray) -> np.ndarray:
+    """Largest angle in degrees, folded to [0, 90], between the rays of two views of a point.
+
+    Args:
+        points_3d: (..., 3) reference frame. projections: (..., V, 3, 4) ``[R | t]``.
+        weights: (..., V); views with weight 0 are ignored.
+
+    Returns:
+        (...,) angles; 0 for fewer than two views (or NaN points).
+    """
+    rotations, translations = projections[..., :3], projections[..., 3]
+    centres = -np.einsum('...vji,...vj->...vi', rotations, translations)    # R^T t
+    rays = points_3d[..., None, :] - centres
+    rays /= np.maximum(np.linalg.norm(rays, axis=-1, keepdims=True), 1e-300)
+    best = np.zeros(points_3d.shape[:-1])
+    num_views = weights.shape[-1]
+    for a in range(num_views):
+        for b in range(a + 1, num_views):
+            sine = np.linalg.norm(np.cross(rays[..., a, :], rays[..., b, :]), axis=-1)
+            sine = np.where((weights[..., a] > 0) & (weights[..., b] > 0), sine, 0.0)
+            best = np.maximum(best, np.nan_to_num(sine))
+    return np.degrees(np.arcsin(np.clip(best, 0.0, 1.0)))

@@ -1,0 +1,144 @@
+"""Left/right swaps of 2D detectors, found and undone from multi-view geometry and time.
+
+A detector that sees a person from behind often names the left limbs right and vice versa.
+For one left/right joint pair in one frame, every *pattern* of views whose detections are
+exchanged (2^V) is triangulated and scored by its reprojection error. A pattern and its
+complement (within the views that see both joints) always fit equally well: they give the same
+two 3D points, named the other way round. Geometry alone therefore only says *which views
+disagree*; which side is right comes from two priors, combined by a two-state Viterbi pass over
+the frames:
+
+- the detector is right in most views (each exchanged view costs ``swap_cost``);
+- joints move little between consecutive frames (the cost of a naming is the distance of the
+  two points to the previous frame's, in units of the pair's median separation, capped at 2 so
+  that unrelated consecutive frames, e.g. two sequences, tell nothing).
+
+A frame whose two namings stay within ``margin`` of each other (e.g. half the views exchanged
+and no neighbouring frame to tell) is *ambiguous*: its pair is not used.
+"""
+import itertools
+from typing import Sequence, Tuple
+
+import numpy as np
+
+from .triangulation import reprojection_errors, triangulate_robust
+
+#: Human3.6M 17-joint order: (left, right) pairs a detector may exchange.
+H36M_FLIP_PAIRS = ((4, 1), (5, 2), (6, 3), (11, 14), (12, 15), (13, 16))
+#: Swap handling tries every pattern of exchanged views: 2^V.
+MAX_SWAP_VIEWS = 10
+
+
+def flip_pairs_from_names(joint_names: Sequence[str]) -> tuple:
+    """(left, right) index pairs of names that differ only by ``left``/``right``."""
+    names = [str(name).lower() for name in joint_names]
+    pairs = []
+    for index, name in enumerate(names):
+        if 'left' in name and name.replace('left', 'right') in names:
+            pairs.append((index, names.index(name.replace('left', 'right'))))
+    return tuple(pairs)
+
+
+def find_swaps(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
+               flip_pairs: Sequence[tuple], max_error: float, swap_cost: float = 1.0,
+               margin: float = 0.5) -> Tuple[np.ndarray, np.ndarray]:
+    """Which (frame, view, pair) detections are exchanged, and which pairs are undecidable.
+
+    Args:
+        points: (F, J, V, 2) normalized observations, frames in time order.
+        projections: (V, 3, 4) ``[R | t]`` of a static rig.
+        weights: (F, J, V) confidences, 0 = not seen.
+        flip_pairs: P (left, right) joint index pairs.
+        max_error: reprojection error that counts as wrong, normalized units; also the
+            robust triangulation's threshold and the cap of a residual.
+        swap_cost: cost of one exchanged view, in units of the temporal cost.
+        margin: smallest cost difference between the two namings that decides a frame.
+
+    Returns:
+        exchanged: (F, V, P) bool. ambiguous: (F, P) bool.
+    """
+    num_frames, _, num_views, _ = points.shape
+    if num_views > MAX_SWAP_VIEWS:
+        raise ValueError(f'left/right swap handling tries 2^V patterns; V={num_views} > '
+                         f'{MAX_SWAP_VIEWS}: pass flip_pairs=() to switch it off')
+    exchanged = np.zeros((num_frames, num_views, len(flip_pairs)), bool)
+    ambiguous = np.zeros((num_frames, len(flip_pairs)), bool)
+    if num_views < 3:             # two views: a disagreement cannot be told from a naming
+        return exchanged, ambiguous
+    patterns = np.array(list(itertools.product((False, True), repeat=num_views)))
+    patterns = patterns[np.argsort(patterns.sum(axis=1), kind='stable')]      # fewest first
+    for index, (left, right) in enumerate(flip_pairs):
+        pair_points, pair_weights = points[:, [left, right]], weights[:, [left, right]]
+        both = np.all(pair_weights > 0, axis=1)                               # (F, V)
+        costs = np.stack([_pattern_cost(pair_points, projections, pair_weights, pattern, both,
+                                        max_error) for pattern in patterns])  # (K, F)
+        lowest = costs.min(axis=0)
+        best = np.argmax(costs <= lowest * (1 + 1e-6) + 1e-15, axis=0)  # fewest among equals
+        pattern = patterns[best] & both                                       # (F, V)
+        complement = both & ~pattern
+        named = _triangulate_pattern(pair_points, projections, pair_weights, pattern, max_error)
+        unary = np.stack([np.zeros(num_frames),
+                          swap_cost * (complement.sum(axis=1) - pattern.sum(axis=1))], axis=1)
+        state, decided = _two_state_viterbi(named, unary, margin)
+        exchanged[:, :, index] = np.where(state[:, None], complement, pattern)
+        ambiguous[:, index] = ~decided & both.any(axis=1)
+    return exchanged, ambiguous
+
+
+def _pattern_cost(points, projections, weights, pattern, both, max_error):
+    """(F,) truncated squared reprojection error of a pair with ``pattern``'s views exchanged;
+    inf where the pattern exchanges a view that does not see both joints."""
+    named = _exchange(points, weights, pattern)
+    cost = 0.0
+    for joint in range(2):
+        observed, weight = named[0][:, joint], named[1][:, joint]
+        points_3d, _, _ = triangulate_robust(observed, projections, weight, max_error)
+        errors = reprojection_errors(points_3d, observed, projections)
+        errors = np.minimum(np.nan_to_num(errors, nan=max_error), max_error)
+        cost = cost + np.sum(np.where(weight > 0, errors**2, 0.0), axis=-1)
+    return np.where(np.all(both | ~pattern, axis=1), cost, np.inf)
+
+
+def _exchange(points, weights, pattern):
+    """Pair observations (F, 2, V, 2) and weights (F, 2, V) with ``pattern``'s views exchanged;
+    ``pattern`` is (V,) or (F, V)."""
+    pattern = np.broadcast_to(pattern, (len(points), points.shape[2]))
+    swapped_points = np.where(pattern[:, None, :, None], points[:, ::-1], points)
+    swapped_weights = np.where(pattern[:, None, :], weights[:, ::-1], weights)
+    return swapped_points, swapped_weights
+
+
+def _triangulate_pattern(points, projections, weights, pattern, max_error):
+    """(F, 2, 3) the pair's points with each frame's pattern applied (NaN where invalid)."""
+    observed, weight = _exchange(points, weights, pattern)
+    points_3d, _, _ = triangulate_robust(observed, projections, weight, max_error)
+    return points_3d
+
+
+def _two_state_viterbi(named: np.ndarray, unary: np.ndarray, margin: float):
+    """Best naming per frame (0: as triangulated, 1: the two points exchanged) and whether its
+    min-marginal beats the other naming's by ``margin``.
+
+    Args:
+        named: (F, 2, 3) the pair's points in naming 0. unary: (F, 2) costs of the namings.
+    """
+    num_frames = len(named)
+    separation = np.linalg.norm(named[:, 0] - named[:, 1], axis=-1)
+    scale = np.nanmedian(separation) if np.isfinite(separation).any() else 1.0
+    scale = scale if scale > 0 else 1.0
+    options = np.stack([named, named[:, ::-1]], axis=1)                       # (F, 2, 2, 3)
+    # transition[f, a, b]: naming a in frame f, naming b in frame f + 1
+    distance = np.linalg.norm(options[:-1, :, None] - options[1:, None, :], axis=-1).sum(-1)
+    # capped: frames far apart in pose (another sequence, fast motion) tell nothing
+    transition = np.minimum(np.nan_to_num(distance / scale, nan=0.0), 2.0)    # (F-1, 2, 2)
+    forward = np.zeros((num_frames, 2))
+    forward[0] = unary[0]
+    for f in range(1, num_frames):
+        forward[f] = unary[f] + np.min(forward[f - 1][:, None] + transition[f - 1], axis=0)
+    backward = np.zeros((num_frames, 2))
+    for f in range(num_frames - 2, -1, -1):
+        backward[f] = np.min(transition[f] + (unary[f + 1] + backward[f + 1])[None], axis=1)
+    marginal = forward + backward                                              # (F, 2)
+    state = np.argmin(marginal, axis=1).astype(bool)
+    decided = np.abs(marginal[:, 0] - marginal[:, 1]) >= margin
+    return state, decided
