@@ -35,7 +35,7 @@ from .relative_pose import (CHEIRALITY, COLLINEAR, DEGENERATE, NO_SCALE, OK, TOO
 from .self_calibration import calibrate_rig, scale_views_to_anchor
 from .swaps import H36M_FLIP_PAIRS
 from .synchronization import estimate_frame_offsets, shift_frames
-from .triangulation import reprojection_errors, triangulate_robust
+from .triangulation import reprojection_errors, triangulate_robust, triangulation_angle_deg
 
 MODES = ('pooled', 'per_frame')
 SYNC_OPTIONS = ('off', 'estimate', 'apply')
@@ -47,7 +47,7 @@ FRAME_STATUS = (OK, TOO_FEW_POINTS, COLLINEAR, DEGENERATE, ZERO_BASELINE, CHEIRA
                 'no_valid_joint')
 #: Why a joint is not valid; index = code stored in ``joint_status``.
 JOINT_STATUS = (OK, 'nan_input', 'low_score', 'single_view', 'outlier', 'frame_failed',
-                'swap_ambiguous')
+                'swap_ambiguous', 'narrow_angle')
 
 
 @dataclass
@@ -345,10 +345,12 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
     projections = np.where(has_pose[..., None, None], projections, 0.0)  # (F, V, 3, 4)
     weights = np.where(confident & used.T[:, :, None], scores, 0.0)      # (V, F, J)
     points = np.moveaxis(normalized, 0, 2)                               # (F, J, V, 2)
-    keypoints_3d, valid, _ = triangulate_robust(
+    keypoints_3d, valid, kept = triangulate_robust(
         points, projections[:, None], np.moveaxis(weights, 0, 2),
-        max_error=outlier_threshold_px / focal.mean(),
-        min_angle_deg=min_triangulation_angle_deg)
+        max_error=outlier_threshold_px / focal.mean())
+    narrow = valid & (triangulation_angle_deg(keypoints_3d, projections[:, None], kept)
+                      < min_triangulation_angle_deg)
+    valid &= ~narrow
 
     joint_status = np.full((num_frames, num_joints), JOINT_STATUS.index('outlier'), np.int8)
     views_used = (np.moveaxis(weights, 0, 2) > 0).sum(axis=-1)          # (F, J)
@@ -356,6 +358,7 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
     joint_status[~np.any(confident, axis=0)] = JOINT_STATUS.index('low_score')
     joint_status[~np.any(finite, axis=0)] = JOINT_STATUS.index('nan_input')
     joint_status[ambiguous] = JOINT_STATUS.index('swap_ambiguous')
+    joint_status[narrow] = JOINT_STATUS.index('narrow_angle')
     joint_status[valid] = JOINT_STATUS.index(OK)
     frame_failed = ~has_pose[:, [v for v in range(num_views) if v != reference_view]].any(axis=1)
     joint_status[frame_failed] = JOINT_STATUS.index('frame_failed')

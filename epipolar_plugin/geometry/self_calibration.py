@@ -18,7 +18,7 @@ labels. :func:`calibrate_rig` instead:
    which naming is right; an undecidable pair is not used; needs 3 views);
 4. bundle-adjusts all views' poses and the 3D joints of up to ``ba_max_frames`` frames with a
    Cauchy loss (SciPy, sparse Jacobian), optionally with one focal length per view;
-5. repeats 2-4 once, then 2-3 with the refined rig.
+5. repeats 2-4 once, then 2 with the refined rig.
 
 Quality (per view and per frame) is reported by :func:`..pseudo_labels.make_pseudo_labels`.
 """
@@ -125,12 +125,12 @@ def calibrate_rig(normalized: np.ndarray,
         return calibration
     gate = gate_px / focal.mean()
     _resection(calibration, has_pose, reference_view, gate, seed)
-    for refine in (True, True, False):
+    for _ in range(2):
         _gate_views(calibration, gate, has_pose, flip_pairs)
         _undo_swaps(calibration, flip_pairs, gate)
-        if refine:
-            _bundle_adjust(calibration, focal, reference_view, ransac_threshold_px, gate,
-                           refine_focal, ba_max_frames)
+        _bundle_adjust(calibration, focal, reference_view, ransac_threshold_px, gate,
+                       refine_focal, ba_max_frames)
+    _gate_views(calibration, gate, has_pose, flip_pairs)
     return calibration
 
 
@@ -247,47 +247,67 @@ def _resection(calibration: RigCalibration, has_pose: np.ndarray, reference_view
 
     An essential matrix of a view that is wrong in most frames is poisoned even in pooled
     mode; OpenCV's ``solvePnPRansac`` on 3D-2D correspondences needs 4 points per sample and
-    survives such outlier rates. The new pose replaces the old one when it has more inliers.
+    survives such outlier rates. A new pose replaces the old one when it has more inliers. The
+    reference view goes first: if its new pose is not the identity, the whole rig is moved
+    into its frame.
     """
+    rng = np.random.default_rng(seed)
+    order = [reference_view] + [v for v in np.flatnonzero(has_pose) if v != reference_view]
+    for view in order:
+        found = _resect_view(calibration, view, gate, rng, max_points)
+        if found is None:
+            continue
+        rotation, translation = found
+        if view != reference_view:
+            calibration.rotations[view], calibration.translations[view] = rotation, translation
+            continue
+        # the reference camera sits at X_ref = R X + t in the current frame: rebase every view
+        rotations = calibration.rotations @ rotation.T
+        calibration.translations = calibration.translations - np.einsum(
+            'vij,j->vi', rotations, translation)
+        calibration.rotations = rotations
+        calibration.rotations[reference_view] = np.eye(3)
+        calibration.translations[reference_view] = 0.0
+    calibration.translations = calibration.translations / np.linalg.norm(
+        calibration.translations[calibration.anchor])
+
+
+def _resect_view(calibration, view, gate, rng, max_points):
+    """PnP RANSAC pose (R, t) of one view from the others' joints, or None when it does not
+    have more inliers than the current pose."""
     projections = _projections(calibration)
     points = points_from(calibration)
     weights = _weights(calibration)
-    rng = np.random.default_rng(seed)
-    for view in np.flatnonzero(has_pose):
-        if view == reference_view:
-            continue
-        others = weights.copy()
-        others[..., view] = 0.0
-        points_3d, valid, _ = triangulate_robust(points, projections, others, max_error=gate)
-        usable = valid & (weights[..., view] > 0)
-        if usable.sum() < 20:
-            continue
-        object_points, image_points = points_3d[usable], points[..., view, :][usable]
-        if len(object_points) > max_points:
-            pick = rng.choice(len(object_points), max_points, replace=False)
-            object_points, image_points = object_points[pick], image_points[pick]
+    others = weights.copy()
+    others[..., view] = 0.0
+    points_3d, valid, _ = triangulate_robust(points, projections, others, max_error=gate)
+    usable = valid & (weights[..., view] > 0)
+    if usable.sum() < 20:
+        return None
+    object_points, image_points = points_3d[usable], points[..., view, :][usable]
+    if len(object_points) > max_points:
+        pick = rng.choice(len(object_points), max_points, replace=False)
+        object_points, image_points = object_points[pick], image_points[pick]
 
-        def inliers(rotation, translation):
-            camera = object_points @ rotation.T + translation
-            with np.errstate(divide='ignore', invalid='ignore'):
-                error = np.linalg.norm(camera[:, :2] / camera[:, 2:] - image_points, axis=1)
-            return int(np.sum((camera[:, 2] > 0) & (error < gate)))
+    def inliers(rotation, translation):
+        camera = object_points @ rotation.T + translation
+        with np.errstate(divide='ignore', invalid='ignore'):
+            error = np.linalg.norm(camera[:, :2] / camera[:, 2:] - image_points, axis=1)
+        return int(np.sum((camera[:, 2] > 0) & (error < gate)))
 
-        try:
-            found, rotvec, translation, _ = cv2.solvePnPRansac(
-                object_points, image_points, np.eye(3), None, iterationsCount=500,
-                reprojectionError=gate, confidence=0.999, flags=cv2.SOLVEPNP_EPNP)
-        except cv2.error:
-            continue
-        if not found:
-            continue
-        rotation = cv2.Rodrigues(rotvec)[0]
-        translation = translation.reshape(3)
-        if inliers(rotation, translation) > inliers(calibration.rotations[view],
-                                                   calibration.translations[view]):
-            calibration.rotations[view], calibration.translations[view] = rotation, translation
-    calibration.translations = calibration.translations / np.linalg.norm(
-        calibration.translations[calibration.anchor])
+    try:
+        found, rotvec, translation, _ = cv2.solvePnPRansac(
+            object_points, image_points, np.eye(3), None, iterationsCount=500,
+            reprojectionError=gate, confidence=0.999, flags=cv2.SOLVEPNP_EPNP)
+    except cv2.error:
+        return None
+    if not found:
+        return None
+    rotation, translation = cv2.Rodrigues(rotvec)[0], translation.reshape(3)
+    if inliers(rotation, translation) <= inliers(calibration.rotations[view],
+                                                 calibration.translations[view]):
+        return None
+    return rotation, translation
 
 
 def _projections(calibration: RigCalibration) -> np.ndarray:

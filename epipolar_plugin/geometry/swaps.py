@@ -41,7 +41,7 @@ def flip_pairs_from_names(joint_names: Sequence[str]) -> tuple:
 
 def find_swaps(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
                flip_pairs: Sequence[tuple], max_error: float, swap_cost: float = 1.0,
-               margin: float = 0.5) -> Tuple[np.ndarray, np.ndarray]:
+               margin: float = 0.5, clear_ratio: float = 0.5) -> Tuple[np.ndarray, np.ndarray]:
     """Which (frame, view, pair) detections are exchanged, and which pairs are undecidable.
 
     Args:
@@ -53,6 +53,8 @@ def find_swaps(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
             robust triangulation's threshold and the cap of a residual.
         swap_cost: cost of one exchanged view, in units of the temporal cost.
         margin: smallest cost difference between the two namings that decides a frame.
+        clear_ratio: a pattern with exchanges must have less than this fraction of the
+            as-detected pattern's reprojection cost (two close hands fit either way).
 
     Returns:
         exchanged: (F, V, P) bool. ambiguous: (F, P) bool.
@@ -70,10 +72,11 @@ def find_swaps(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
     for index, (left, right) in enumerate(flip_pairs):
         pair_points, pair_weights = points[:, [left, right]], weights[:, [left, right]]
         both = np.all(pair_weights > 0, axis=1)                               # (F, V)
-        costs = np.stack([_pattern_cost(pair_points, projections, pair_weights, pattern, both,
-                                        max_error) for pattern in patterns])  # (K, F)
+        costs = _pattern_costs(pair_points, projections, pair_weights, patterns, both,
+                               max_error)                                     # (K, F)
         lowest = costs.min(axis=0)
         best = np.argmax(costs <= lowest * (1 + 1e-6) + 1e-15, axis=0)  # fewest among equals
+        best[~(lowest < clear_ratio * costs[0])] = 0    # pattern 0 (as detected) unless clearly worse
         pattern = patterns[best] & both                                       # (F, V)
         complement = both & ~pattern
         named = _triangulate_pattern(pair_points, projections, pair_weights, pattern, max_error)
@@ -85,18 +88,20 @@ def find_swaps(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
     return exchanged, ambiguous
 
 
-def _pattern_cost(points, projections, weights, pattern, both, max_error):
-    """(F,) truncated squared reprojection error of a pair with ``pattern``'s views exchanged;
-    inf where the pattern exchanges a view that does not see both joints."""
-    named = _exchange(points, weights, pattern)
-    cost = 0.0
-    for joint in range(2):
-        observed, weight = named[0][:, joint], named[1][:, joint]
-        points_3d, _, _ = triangulate_robust(observed, projections, weight, max_error)
-        errors = reprojection_errors(points_3d, observed, projections)
-        errors = np.minimum(np.nan_to_num(errors, nan=max_error), max_error)
-        cost = cost + np.sum(np.where(weight > 0, errors**2, 0.0), axis=-1)
-    return np.where(np.all(both | ~pattern, axis=1), cost, np.inf)
+def _pattern_costs(points, projections, weights, patterns, both, max_error):
+    """(K, F) truncated squared reprojection error of a pair with each pattern's views
+    exchanged (all patterns in one batched triangulation); inf where a pattern exchanges a
+    view that does not see both joints."""
+    num_patterns, num_frames = len(patterns), len(points)
+    pattern = np.repeat(patterns, num_frames, axis=0)                         # (K F, V)
+    observed, weight = _exchange(np.tile(points, (num_patterns, 1, 1, 1)),
+                                 np.tile(weights, (num_patterns, 1, 1)), pattern)
+    points_3d, _, _ = triangulate_robust(observed, projections, weight, max_error)
+    errors = reprojection_errors(points_3d, observed, projections)
+    errors = np.minimum(np.nan_to_num(errors, nan=max_error), max_error)
+    cost = np.sum(np.where(weight > 0, errors**2, 0.0), axis=(-2, -1)).reshape(num_patterns, -1)
+    allowed = np.all(both[None] | ~patterns[:, None], axis=-1)                # (K, F)
+    return np.where(allowed, cost, np.inf)
 
 
 def _exchange(points, weights, pattern):

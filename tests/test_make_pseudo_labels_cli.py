@@ -1,0 +1,60 @@
+"""tools/make_pseudo_labels.py and tools/benchmark_pseudo_labels.py from the command line."""
+import json
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+
+from epipolar_plugin.synthetic import JOINT_NAMES, DetectorFailures, make_scene
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def run_tool(*args, check=True):
+    return subprocess.run([sys.executable, osp.join(ROOT, 'tools', args[0]), *args[1:]],
+                          capture_output=True, text=True, check=check)
+
+
+def write_keypoints(path, scene, **extra):
+    np.savez(path, keypoints_2d=scene.keypoints_2d, intrinsics=scene.intrinsics,
+             distortion=scene.distortion, joint_names=np.array(JOINT_NAMES), **extra)
+
+
+def test_bad_view_is_flagged_in_the_summary_and_quality_is_saved(tmp_path):
+    scene = make_scene(300, 4, seed=21, failures=DetectorFailures(bad_view=2))
+    write_keypoints(tmp_path / 'in.npz', scene)
+    result = run_tool('make_pseudo_labels.py', str(tmp_path / 'in.npz'),
+                      str(tmp_path / 'out.npz'), '--sync', 'estimate')
+    assert 'FLAGGED' in result.stdout and 'flagged views [2]' in result.stdout
+    summary = json.loads((tmp_path / 'out_summary.json').read_text())
+    assert summary['robust'] and summary['flagged_views'] == [2]
+    assert [view['sync_offset'] for view in summary['views']] == [0, 0, 0, 0]
+    with np.load(tmp_path / 'out.npz') as labels:
+        assert labels['view_flagged'].tolist() == [False, False, True, False]
+        assert labels['frame_view_error_px'].shape == (300, 4)
+        assert labels['joint_status_names'][-1] == 'narrow_angle'
+    plain = run_tool('make_pseudo_labels.py', str(tmp_path / 'in.npz'),
+                     str(tmp_path / 'plain.npz'), '--plain')
+    assert 'pooled, robust' not in plain.stdout and 'pooled' in plain.stdout
+
+
+def test_guess_intrinsics_needs_the_image_size(tmp_path):
+    scene = make_scene(100, 3, seed=22)
+    write_keypoints(tmp_path / 'in.npz', scene)
+    result = run_tool('make_pseudo_labels.py', str(tmp_path / 'in.npz'),
+                      str(tmp_path / 'out.npz'), '--guess-intrinsics', check=False)
+    assert result.returncode != 0 and "needs the key 'image_size'" in result.stderr
+    write_keypoints(tmp_path / 'sized.npz', scene, image_size=np.full((3, 2), 1000))
+    result = run_tool('make_pseudo_labels.py', str(tmp_path / 'sized.npz'),
+                      str(tmp_path / 'out.npz'), '--guess-intrinsics')
+    focal = [view['focal_px'] for view in json.loads(
+        (tmp_path / 'out_summary.json').read_text())['views']]
+    assert all(1000 < f < 1250 for f in focal[1:])              # refined from the 1000 px guess
+
+
+def test_benchmark_runs_one_failure_mode():
+    result = run_tool('benchmark_pseudo_labels.py', '--frames', '120', '--tables', 'failures',
+                      '--modes', 'bad_view')
+    assert 'failure mode: bad_view' in result.stdout
+    assert 'pooled robust' in result.stdout and 'paper loop' in result.stdout
