@@ -11,9 +11,10 @@ Convention (as in :mod:`.relative_pose`):
 The optimizer is Levenberg-Marquardt with a Cauchy loss (iteratively reweighted) and the
 Schur complement on the camera parameters, with analytic Jacobians, all vectorized numpy.
 SciPy's ``least_squares`` (trust-region reflective with LSMR on the sparse Jacobian) was tried
-first: its inexact steps needed hundreds of evaluations for a few per cent of the decrease. Written here rather than taken from
-a bundle-adjustment library because the problem is small (a few hundred frames x 17 joints x
-a few cameras: seconds) and needs this gauge, the focal option and per-observation weights.
+first: its inexact steps needed hundreds of evaluations for a few per cent of the decrease.
+Written here rather than taken from a bundle-adjustment library because the problem is small
+(a few hundred frames x 17 joints x a few cameras: seconds) and needs this gauge, the focal
+option and per-observation weights.
 """
 from dataclasses import dataclass
 
@@ -203,7 +204,8 @@ def _levenberg_marquardt(problem: _Problem, scale: float, max_iterations: int):
     for _ in range(max_iterations):
         cameras, points = problem.jacobian_blocks(x)
         irls = 1.0 / (1.0 + np.sum(residuals**2, axis=1) / scale**2)         # (M,)
-        weighted_cameras, weighted_points = irls[:, None, None] * cameras, irls[:, None, None] * points
+        weighted_cameras = irls[:, None, None] * cameras
+        weighted_points = irls[:, None, None] * points
         h_cc = np.einsum('mik,mil->kl', weighted_cameras, cameras)
         h_pp = _sum_per_point(np.einsum('mik,mil->mkl', weighted_points, points), starts)
         h_cp = _sum_per_point(np.einsum('mik,mil->mkl', weighted_cameras, points), starts)

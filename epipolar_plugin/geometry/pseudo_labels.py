@@ -30,9 +30,8 @@ import numpy as np
 
 from .camera import pixel_to_normalized
 from .relative_pose import (CHEIRALITY, COLLINEAR, DEGENERATE, NO_SCALE, OK, TOO_FEW_POINTS,
-                            ZERO_BASELINE, RelativePose, estimate_relative_pose,
-                            refine_relative_pose)
-from .self_calibration import calibrate_rig, scale_views_to_anchor
+                            ZERO_BASELINE, RelativePose)
+from .self_calibration import calibrate_rig, pooled_pair_pose, scale_views_to_anchor
 from .swaps import H36M_FLIP_PAIRS
 from .synchronization import estimate_frame_offsets, shift_frames
 from .triangulation import reprojection_errors, triangulate_robust, triangulation_angle_deg
@@ -64,7 +63,8 @@ class PseudoLabels:
         view_status: (F, V) int codes into :data:`VIEW_STATUS`.
         frame_status: (F,) int codes into :data:`FRAME_STATUS`.
         joint_status: (F, J) int codes into :data:`JOINT_STATUS`.
-        view_inlier_ratio: (F, V) fraction of a view's confident joints that are pose inliers.
+        view_inlier_ratio: (F, V) fraction of a view's confident joints that are pose inliers
+            (robust mode: within the outlier threshold of the labels' reprojection).
 
     Quality scores (see the README's "Pseudo-label quality"):
         frame_view_error_px: (F, V) median distance in pixels between a view's confident
@@ -369,8 +369,10 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
     for f in np.flatnonzero(frame_failed):
         frame_status[f] = _frame_failure(view_status[f], reference_view)
     frame_status[~frame_failed & ~valid.any(axis=1)] = FRAME_STATUS.index('no_valid_joint')
-    quality = _quality(keypoints_3d, points, projections, confident, has_pose, used, focal,
-                       outlier_threshold_px, flag_fraction)
+    quality, consistent = _quality(keypoints_3d, points, projections, confident, has_pose, used,
+                                   focal, outlier_threshold_px, flag_fraction)
+    if robust:      # no single RANSAC per view: the joints consistent with the labels instead
+        inlier_ratio = np.broadcast_to(consistent, inlier_ratio.shape).copy()
     rotations = np.where(has_pose[..., None, None], rotations, np.nan)
     translations = np.where(has_pose[..., None], translations, np.nan)
     return PseudoLabels(keypoints_3d=keypoints_3d, valid=valid, rotations=rotations,
@@ -397,7 +399,8 @@ def _observations(keypoints_2d, intrinsics, distortion, min_score):
 
 def _quality(keypoints_3d, points, projections, confident, has_pose, used, focal,
              threshold_px, flag_fraction) -> dict:
-    """Reprojection-based quality scores of the labels (see :class:`PseudoLabels`)."""
+    """Reprojection-based quality scores of the labels (see :class:`PseudoLabels`) and each
+    view's fraction of confident joints within ``threshold_px`` of the labels (V,)."""
     errors = reprojection_errors(keypoints_3d, points, projections[:, None]) * focal  # (F, J, V)
     errors = np.where(np.moveaxis(confident, 0, 2) & has_pose[:, None], errors, np.nan)
     with warnings.catch_warnings():   # frames or views without any joint stay NaN
@@ -408,8 +411,11 @@ def _quality(keypoints_3d, points, projections, confident, has_pose, used, focal
     detected = np.isfinite(frame_view)
     bad_fraction = (frame_view > threshold_px).sum(axis=0) / np.maximum(detected.sum(axis=0), 1)
     flagged = ~has_pose.any(axis=0) | (bad_fraction > flag_fraction)
+    seen = np.isfinite(errors)
+    consistent = (seen & (errors <= threshold_px)).sum(axis=(0, 1)) / np.maximum(
+        seen.sum(axis=(0, 1)), 1)
     return dict(frame_view_error_px=frame_view, frame_error_px=frame, view_error_px=view,
-                view_bad_fraction=bad_fraction, view_flagged=flagged)
+                view_bad_fraction=bad_fraction, view_flagged=flagged), consistent
 
 
 def _frame_failure(view_status: np.ndarray, reference_view: int) -> int:
@@ -430,23 +436,17 @@ def _estimate_views(normalized, confident, reference_view, min_joints, min_paral
         list of V RelativePose (the reference view's is the identity) and (V,) inlier ratios.
     """
     num_views = normalized.shape[0]
-    points_ref = normalized[reference_view].reshape(-1, 2)
     poses, ratios = [], np.zeros(num_views)
     for view in range(num_views):
         if view == reference_view:
             poses.append(RelativePose(inliers=confident[view].reshape(-1)))
             ratios[view] = 1.0
             continue
-        common = (confident[reference_view] & confident[view]).reshape(-1)
-        points_view = np.where(common[:, None], normalized[view].reshape(-1, 2), np.nan)
-        threshold = ransac_threshold_px / (0.5 * (focal[reference_view] + focal[view]))
-        pose = estimate_relative_pose(points_ref, points_view, threshold=threshold,
-                                      min_points=min_joints, min_parallax_deg=min_parallax_deg,
-                                      max_ransac_points=max_ransac_points, seed=seed)
-        if refine:
-            pose = refine_relative_pose(pose, points_ref, points_view, threshold=threshold,
-                                        loss_scale=refine_loss_scale * threshold, seed=seed)
+        pose = pooled_pair_pose(normalized, confident, focal, reference_view, view, min_joints,
+                                min_parallax_deg, ransac_threshold_px, max_ransac_points, seed,
+                                refine=refine, loss_scale=refine_loss_scale)
         poses.append(pose)
+        common = confident[reference_view] & confident[view]
         ratios[view] = pose.inliers.sum() / max(common.sum(), 1)
     return poses, ratios
 

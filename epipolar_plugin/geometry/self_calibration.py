@@ -36,6 +36,7 @@ from .relative_pose import (NO_SCALE, OK, RelativePose, estimate_relative_pose,
 from .swaps import H36M_FLIP_PAIRS, find_swaps
 from .triangulation import reprojection_errors, triangulate_dlt, triangulate_robust
 
+
 @dataclass
 class RigCalibration:
     """A robustly calibrated rig and what was done to the detections (F frames, V views).
@@ -171,6 +172,30 @@ def scale_views_to_anchor(normalized, poses, reference_view):
     return rotations, translations, status, anchor
 
 
+def pooled_pair_pose(normalized: np.ndarray, confident: np.ndarray, focal: np.ndarray,
+                     first: int, second: int, min_joints: int, min_parallax_deg: float,
+                     ransac_threshold_px: float, max_ransac_points: int, seed: int,
+                     refine: bool = True, loss_scale: float = 3.0) -> RelativePose:
+    """Pose of view ``second`` relative to view ``first`` from all their common joints.
+
+    Args:
+        normalized: (V, F, J, 2). confident: (V, F, J). focal: (V,) pixels.
+        refine: robust Sampson refinement over all common joints, Cauchy scale ``loss_scale``
+            times the RANSAC threshold.
+    """
+    common = (confident[first] & confident[second]).reshape(-1)
+    points_first = np.where(common[:, None], normalized[first].reshape(-1, 2), np.nan)
+    points_second = np.where(common[:, None], normalized[second].reshape(-1, 2), np.nan)
+    threshold = ransac_threshold_px / (0.5 * (focal[first] + focal[second]))
+    pose = estimate_relative_pose(points_first, points_second, threshold=threshold,
+                                  min_points=min_joints, min_parallax_deg=min_parallax_deg,
+                                  max_ransac_points=max_ransac_points, seed=seed)
+    if refine:
+        pose = refine_relative_pose(pose, points_first, points_second, threshold=threshold,
+                                    loss_scale=loss_scale * threshold, seed=seed)
+    return pose
+
+
 def _pairwise_poses(normalized, confident, focal, min_joints, min_parallax_deg,
                     ransac_threshold_px, max_ransac_points, seed) -> dict:
     """{(a, b): RelativePose of b relative to a} for every ordered pair of views."""
@@ -178,16 +203,9 @@ def _pairwise_poses(normalized, confident, focal, min_joints, min_parallax_deg,
     pairs = {}
     for a in range(num_views):
         for b in range(a + 1, num_views):
-            common = (confident[a] & confident[b]).reshape(-1)
-            points_a = np.where(common[:, None], normalized[a].reshape(-1, 2), np.nan)
-            points_b = np.where(common[:, None], normalized[b].reshape(-1, 2), np.nan)
-            threshold = ransac_threshold_px / (0.5 * (focal[a] + focal[b]))
-            pose = estimate_relative_pose(points_a, points_b, threshold=threshold,
-                                          min_points=min_joints,
-                                          min_parallax_deg=min_parallax_deg,
-                                          max_ransac_points=max_ransac_points, seed=seed)
-            pose = refine_relative_pose(pose, points_a, points_b, threshold=threshold,
-                                        loss_scale=3.0 * threshold, seed=seed)
+            pose = pooled_pair_pose(normalized, confident, focal, a, b, min_joints,
+                                    min_parallax_deg, ransac_threshold_px, max_ransac_points,
+                                    seed)
             pairs[a, b] = pose
             if pose.ok:
                 pairs[b, a] = RelativePose(rotation=pose.rotation.T,

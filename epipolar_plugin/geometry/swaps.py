@@ -76,7 +76,7 @@ def find_swaps(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
                                max_error)                                     # (K, F)
         lowest = costs.min(axis=0)
         best = np.argmax(costs <= lowest * (1 + 1e-6) + 1e-15, axis=0)  # fewest among equals
-        best[~(lowest < clear_ratio * costs[0])] = 0    # pattern 0 (as detected) unless clearly worse
+        best[~(lowest < clear_ratio * costs[0])] = 0    # as detected, unless clearly worse
         pattern = patterns[best] & both                                       # (F, V)
         complement = both & ~pattern
         named = _triangulate_pattern(pair_points, projections, pair_weights, pattern, max_error)

@@ -9,7 +9,8 @@ from .skeleton import ACTIONS, JOINT_NAMES, NUM_JOINTS, PARENTS, animate
 from .scene import SyntheticScene, make_scene
 
 __all__ = [
-    'DetectionNoise', 'simulate_detections', 'FLIP_PAIRS', 'DetectorFailures', 'SPLITS', 'make_synthetic_dataset',
+    'DetectionNoise', 'simulate_detections', 'FLIP_PAIRS', 'DetectorFailures', 'SPLITS',
+    'make_synthetic_dataset',
     'random_appearance', 'render_frames', 'self_occlusion', 'SyntheticCamera', 'look_at',
     'studio_rig', 'ACTIONS', 'JOINT_NAMES', 'NUM_JOINTS', 'PARENTS', 'animate',
     'SyntheticScene', 'make_scene'

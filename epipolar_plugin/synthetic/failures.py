@@ -17,10 +17,11 @@ from typing import Tuple
 import numpy as np
 
 from ..geometry.camera import world_to_camera
+from ..geometry.swaps import H36M_FLIP_PAIRS
 from .skeleton import animate
 
 #: Human3.6M order: (left, right) joint pairs that a swap exchanges.
-FLIP_PAIRS = ((4, 1), (5, 2), (6, 3), (11, 14), (12, 15), (13, 16))
+FLIP_PAIRS = H36M_FLIP_PAIRS
 #: Joints detected on the body's surface (hips, head, shoulders).
 SURFACE_JOINTS = (1, 4, 10, 11, 14)
 LEFT_HIP, RIGHT_HIP = 4, 1
@@ -168,4 +169,3 @@ def corrupt_half_visible(keypoints_2d: np.ndarray, bad: np.ndarray, pixel_sigma:
     block[:, legs, 2] = 0.0
     out[half] = block
     return out
-
