@@ -14,7 +14,9 @@ the frames:
   that unrelated consecutive frames, e.g. two sequences, tell nothing).
 
 A frame whose two namings stay within ``margin`` of each other (e.g. half the views exchanged
-and no neighbouring frame to tell) is *ambiguous*: its pair is not used.
+and no neighbouring frame to tell) is *ambiguous*: its pair is not used. Rigs of more than
+``MAX_SWAP_VIEWS`` cameras (MPI-INF-3DHP has 14) try the patterns of at most
+``MAX_EXCHANGED_MANY_VIEWS`` exchanged views (and their complements).
 """
 import itertools
 from typing import Sequence, Tuple
@@ -25,8 +27,12 @@ from .triangulation import reprojection_errors, triangulate_robust
 
 #: Human3.6M 17-joint order: (left, right) pairs a detector may exchange.
 H36M_FLIP_PAIRS = ((4, 1), (5, 2), (6, 3), (11, 14), (12, 15), (13, 16))
-#: Swap handling tries every pattern of exchanged views: 2^V.
+#: Up to this many views every pattern of exchanged views (2^V) is tried; with more, the
+#: patterns with at most ``MAX_EXCHANGED_MANY_VIEWS`` exchanged views.
 MAX_SWAP_VIEWS = 10
+MAX_EXCHANGED_MANY_VIEWS = 2
+#: Patterns triangulated per batch (memory: patterns x frames x views).
+PATTERN_BATCH = 16
 
 
 def flip_pairs_from_names(joint_names: Sequence[str]) -> tuple:
@@ -60,15 +66,11 @@ def find_swaps(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
         exchanged: (F, V, P) bool. ambiguous: (F, P) bool.
     """
     num_frames, _, num_views, _ = points.shape
-    if num_views > MAX_SWAP_VIEWS:
-        raise ValueError(f'left/right swap handling tries 2^V patterns; V={num_views} > '
-                         f'{MAX_SWAP_VIEWS}: pass flip_pairs=() to switch it off')
     exchanged = np.zeros((num_frames, num_views, len(flip_pairs)), bool)
     ambiguous = np.zeros((num_frames, len(flip_pairs)), bool)
     if num_views < 3:             # two views: a disagreement cannot be told from a naming
         return exchanged, ambiguous
-    patterns = np.array(list(itertools.product((False, True), repeat=num_views)))
-    patterns = patterns[np.argsort(patterns.sum(axis=1), kind='stable')]      # fewest first
+    patterns = exchange_patterns(num_views)
     for index, (left, right) in enumerate(flip_pairs):
         pair_points, pair_weights = points[:, [left, right]], weights[:, [left, right]]
         both = np.all(pair_weights > 0, axis=1)                               # (F, V)
@@ -88,20 +90,37 @@ def find_swaps(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
     return exchanged, ambiguous
 
 
+def exchange_patterns(num_views: int) -> np.ndarray:
+    """(K, V) bool patterns of exchanged views, fewest exchanges first: all 2^V up to
+    ``MAX_SWAP_VIEWS`` views, else those with at most ``MAX_EXCHANGED_MANY_VIEWS``."""
+    most = num_views if num_views <= MAX_SWAP_VIEWS else MAX_EXCHANGED_MANY_VIEWS
+    patterns = []
+    for count in range(most + 1):
+        for views in itertools.combinations(range(num_views), count):
+            pattern = np.zeros(num_views, bool)
+            pattern[list(views)] = True
+            patterns.append(pattern)
+    return np.array(patterns)
+
+
 def _pattern_costs(points, projections, weights, patterns, both, max_error):
     """(K, F) truncated squared reprojection error of a pair with each pattern's views
-    exchanged (all patterns in one batched triangulation); inf where a pattern exchanges a
-    view that does not see both joints."""
-    num_patterns, num_frames = len(patterns), len(points)
-    pattern = np.repeat(patterns, num_frames, axis=0)                         # (K F, V)
-    observed, weight = _exchange(np.tile(points, (num_patterns, 1, 1, 1)),
-                                 np.tile(weights, (num_patterns, 1, 1)), pattern)
-    points_3d, _, _ = triangulate_robust(observed, projections, weight, max_error)
-    errors = reprojection_errors(points_3d, observed, projections)
-    errors = np.minimum(np.nan_to_num(errors, nan=max_error), max_error)
-    cost = np.sum(np.where(weight > 0, errors**2, 0.0), axis=(-2, -1)).reshape(num_patterns, -1)
+    exchanged (patterns triangulated in batches); inf where a pattern exchanges a view that
+    does not see both joints."""
+    num_frames = len(points)
+    costs = []
+    for start in range(0, len(patterns), PATTERN_BATCH):
+        batch = patterns[start:start + PATTERN_BATCH]
+        pattern = np.repeat(batch, num_frames, axis=0)                        # (K F, V)
+        observed, weight = _exchange(np.tile(points, (len(batch), 1, 1, 1)),
+                                     np.tile(weights, (len(batch), 1, 1)), pattern)
+        points_3d, _, _ = triangulate_robust(observed, projections, weight, max_error)
+        errors = reprojection_errors(points_3d, observed, projections)
+        errors = np.minimum(np.nan_to_num(errors, nan=max_error), max_error)
+        costs.append(np.sum(np.where(weight > 0, errors**2, 0.0), axis=(-2, -1)).reshape(
+            len(batch), -1))
     allowed = np.all(both[None] | ~patterns[:, None], axis=-1)                # (K, F)
-    return np.where(allowed, cost, np.inf)
+    return np.where(allowed, np.concatenate(costs), np.inf)
 
 
 def _exchange(points, weights, pattern):

@@ -163,3 +163,14 @@ def test_robust_per_frame_is_an_error_and_bad_options_name_themselves():
     with pytest.raises(ValueError, match='flip_pairs must index 17 joints'):
         make_pseudo_labels(*inputs, flip_pairs=((1, 40), ))
     assert not make_pseudo_labels(*inputs, mode='per_frame').robust
+
+
+def test_many_cameras_try_few_exchanges():
+    scene = make_scene(40, 12, seed=18, noise=EXACT, action='walking')
+    keypoints = scene.keypoints_2d.copy()
+    keypoints[5, 5:15, [4, 1]] = keypoints[5, 5:15, [1, 4]]          # hips of camera 5
+    labels = make_pseudo_labels(keypoints, scene.intrinsics, scene.distortion)
+    expected = np.zeros((40, 12), np.int8)
+    expected[5:15, 5] = 1
+    np.testing.assert_array_equal(labels.swapped, expected)
+    assert n_mpjpe_mm(labels, scene) < 0.01
