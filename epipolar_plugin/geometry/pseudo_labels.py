@@ -321,7 +321,8 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
         used, swapped = rig.used, rig.swapped.sum(axis=-1).astype(np.int8)
         ambiguous = rig.ambiguous
         status = np.array([VIEW_STATUS.index(name) for name in rig.view_status], np.int8)
-        poses = [(rig.rotations, rig.translations, status, rig.anchor, rig.inlier_ratio)]
+        # inlier ratios: the joints consistent with the labels, filled in below
+        poses = [(rig.rotations, rig.translations, status, rig.anchor, np.zeros(num_views))]
         poses = poses * num_frames
     elif mode == 'pooled':
         poses = _pooled_poses(normalized, confident, max_ransac_points=max_ransac_points,

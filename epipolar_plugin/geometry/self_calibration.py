@@ -47,7 +47,6 @@ class RigCalibration:
         view_status: (V,) status names of the views' poses (``'ok'`` or why not).
         anchor: the view with ``|t| = 1``; -1 when no view has a pose.
         hub: the view the rig was built around.
-        inlier_ratio: (V,) fraction of a view's confident joints consistent with the hub.
         normalized: (V, F, J, 2) the observations after undoing swaps (and focal updates).
         confident: (V, F, J) bool after swaps. scores: (V, F, J) after swaps.
         used: (F, V) bool, the (frame, view) pairs that passed the gate.
@@ -61,7 +60,6 @@ class RigCalibration:
     view_status: list
     anchor: int
     hub: int
-    inlier_ratio: np.ndarray
     normalized: np.ndarray
     confident: np.ndarray
     scores: np.ndarray
@@ -95,8 +93,8 @@ def calibrate_rig(normalized: np.ndarray,
         reference_view: the labels' frame.
         min_joints, min_parallax_deg, ransac_threshold_px, max_ransac_points, seed: as in
             :func:`..pseudo_labels.make_pseudo_labels`.
-        gate_px: a (frame, view) whose median leave-one-out reprojection error is larger is not
-            used; also the outlier threshold of the triangulations.
+        gate_px: a (frame, view) whose median reprojection error against the best-supported
+            view pair is larger is not used; also the outlier threshold of the triangulations.
         flip_pairs: (left, right) joint pairs a detector may exchange; None or empty: no swap
             handling (it also needs 3 views).
         refine_focal: estimate one focal-length correction per view in the bundle adjustment.
@@ -113,14 +111,11 @@ def calibrate_rig(normalized: np.ndarray,
     rotations, translations, status, anchor = _to_reference(normalized, poses, hub,
                                                             reference_view)
     has_pose = np.array([s == OK for s in status])
-    inlier_ratio = np.array([
-        p.inliers.sum() / max(confident[v].sum(), 1) if has_pose[v] else 0.0
-        for v, p in enumerate(poses)])
     flip_pairs = tuple(flip_pairs or ()) if num_views >= 3 else ()
     swapped = np.zeros((num_frames, num_views, len(flip_pairs)), bool)
     used = np.ones((num_frames, num_views), bool) & has_pose[None]
-    calibration = RigCalibration(rotations, translations, status, anchor, hub, inlier_ratio,
-                                 normalized, confident, scores, used, swapped,
+    calibration = RigCalibration(rotations, translations, status, anchor, hub, normalized,
+                                 confident, scores, used, swapped,
                                  np.zeros((num_frames, num_joints), bool), np.ones(num_views))
     if anchor < 0:
         return calibration
