@@ -23,16 +23,19 @@ model = dict(
 pack = {{_base_.pack}}
 augmentation = [
     dict(type='LoadImage'),
+    dict(type='RandomFlip', direction='horizontal'),             # the target mirrors with it
     dict(type='RandomBBoxTransform', shift_factor=0.05, scale_factor=(0.75, 1.25),
          rotate_factor=30.0),                                   # paper: scale 0.25, rotation 30
     dict(type='TopdownAffine', input_size=input_size),
 ]
 train_pipeline = augmentation + [
     dict(type='EpipolarPseudoLabel', source='precomputed'),
+    dict(type='FlipTarget3D'),          # the target mirrors with a flipped image
     dict(type='CropRotation3D'),        # the target turns with a rotated crop
     dict(type='GenerateTarget', encoder=codec), pack]
-ground_truth_train_pipeline = augmentation + [dict(type='CropRotation3D'),
-                                              dict(type='GenerateTarget', encoder=codec), pack]
+ground_truth_train_pipeline = augmentation + [
+    dict(type='FlipTarget3D'), dict(type='CropRotation3D'),
+    dict(type='GenerateTarget', encoder=codec), pack]
 val_pipeline = [dict(type='LoadImage'), dict(type='TopdownAffine', input_size=input_size),
                 dict(type='GenerateTarget', encoder=codec), pack]
 train_dataloader = dict(batch_size=32, num_workers=8,

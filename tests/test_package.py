@@ -62,7 +62,8 @@ def test_configs_build_their_model(name):
     cfg = Config.fromfile(osp.join(ROOT, 'configs', f'{name}.py'))
     init_default_scope('mmpose')
     model = MODELS.build(cfg.model)
-    size = cfg.train_dataloader.dataset.pipeline[2]['input_size']
+    steps = {t['type']: t for t in cfg.train_dataloader.dataset.pipeline}
+    size = steps['TopdownAffine']['input_size']
     with torch.no_grad():
         out = model.head(model.backbone(torch.zeros(1, 3, size[1], size[0])))
     assert out.shape == (1, 17, 3)
@@ -70,6 +71,11 @@ def test_configs_build_their_model(name):
     assert cfg.train_dataloader.dataset.get('load_ground_truth', True) == supervised
     steps = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
     assert ('EpipolarPseudoLabel' in steps) != supervised
+    # a flipped image needs its 3D counterpart, before the rotation's
+    if 'RandomFlip' in steps:
+        assert steps.index('FlipTarget3D') < steps.index('CropRotation3D')
+    else:
+        assert 'FlipTarget3D' not in steps
 
 
 @pytest.mark.parametrize('name', ['refine_synthetic', 'refine_h36m'])

@@ -51,6 +51,8 @@ def test_metainfo_is_parsed_like_mmpose_datasets(labelled):
     assert meta['dataset_name'] == 'h36m' and meta['num_keypoints'] == 17
     assert meta['keypoint_id2name'][0] == 'root'
     assert meta['flip_indices'][1] == 4                # right hip <-> left hip
+    sample = _dataset(labelled[0]).get_data_info(0)   # as MMPose's datasets: for RandomFlip
+    assert sample['flip_indices'] == meta['flip_indices']
 
 
 def test_self_supervised_samples_carry_no_ground_truth(labelled):
