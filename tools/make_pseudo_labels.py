@@ -56,6 +56,11 @@ def parse_args():
     return parser.parse_args()
 
 
+def show(value, spec: str) -> str:
+    """``value`` formatted with ``spec``, '-' for None."""
+    return format(value, spec) if value is not None else '-'
+
+
 def print_summary(summary: dict, output: str) -> None:
     print(f"\npseudo labels ({summary['mode']}{', robust' if summary['robust'] else ''}): "
           f"{summary['frames']} frames x {summary['joints']} joints -> {output}")
@@ -67,8 +72,6 @@ def print_summary(summary: dict, output: str) -> None:
     print(f"  {'view':>6}{'status':>14}{'error px':>10}{'bad':>8}{'used':>8}{'inliers':>9}"
           f"{'swapped':>9}{'offset':>8}{'focal px':>10}  flag")
     for view in summary['views']:
-        def show(value, spec):
-            return format(value, spec) if value is not None else '-'
         print(f"  {view['view']:>6}{view['status']:>14}{show(view['error_px'], '>10.2f')}"
               f"{show(view['bad_fraction'], '>8.1%')}{show(view['used_fraction'], '>8.1%')}"
               f"{show(view['inlier_ratio'], '>9.1%')}{view['swapped_frames']:>9}"
