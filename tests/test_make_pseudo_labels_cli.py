@@ -27,6 +27,7 @@ def test_bad_view_is_flagged_in_the_summary_and_quality_is_saved(tmp_path):
     result = run_tool('make_pseudo_labels.py', str(tmp_path / 'in.npz'),
                       str(tmp_path / 'out.npz'), '--sync', 'estimate')
     assert 'FLAGGED' in result.stdout and 'flagged views [2]' in result.stdout
+    assert 'worst frames' in result.stdout
     summary = json.loads((tmp_path / 'out_summary.json').read_text())
     assert summary['robust'] and summary['flagged_views'] == [2]
     assert [view['sync_offset'] for view in summary['views']] == [0, 0, 0, 0]

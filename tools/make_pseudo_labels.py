@@ -77,6 +77,11 @@ def print_summary(summary: dict, output: str) -> None:
               f"{show(view['inlier_ratio'], '>9.1%')}{view['swapped_frames']:>9}"
               f"{view['sync_offset']:>8}{show(view['focal_px'], '>10.1f')}  "
               f"{'FLAGGED' if view['flagged'] else ''}")
+    frames = summary['frame_quality']
+    if frames['worst']:
+        worst = ', '.join(f"{f['frame']} ({f['error_px']:.1f} px)" for f in frames['worst'])
+        print(f"  frame error px: median {show(frames['error_px_median'], '.2f')}, 95th "
+              f"percentile {show(frames['error_px_p95'], '.2f')}; worst frames: {worst}")
     if summary['flagged_views']:
         print(f"  flagged views {summary['flagged_views']}: their detections disagree with the "
               "other views in many frames; see the README (Pseudo-label quality) for what to do")

@@ -141,6 +141,13 @@ class PseudoLabels:
                  flagged=bool(self.view_flagged[v]))
             for v in range(len(self.view_flagged))
         ]
+        frame_error = self.frame_error_px[np.isfinite(self.frame_error_px)]
+        worst = np.argsort(np.nan_to_num(self.frame_error_px, nan=-1.0))[::-1][:5]
+        frames = dict(
+            error_px_median=number(np.median(frame_error)) if frame_error.size else None,
+            error_px_p95=number(np.percentile(frame_error, 95)) if frame_error.size else None,
+            worst=[dict(frame=int(f), error_px=number(self.frame_error_px[f]))
+                   for f in worst if np.isfinite(self.frame_error_px[f])])
         return dict(
             mode=self.mode,
             robust=bool(self.robust),
@@ -154,6 +161,7 @@ class PseudoLabels:
             sync_applied=bool(self.sync_applied),
             flagged_views=[int(v) for v in np.flatnonzero(self.view_flagged)],
             views=views,
+            frame_quality=frames,
         )
 
 
