@@ -33,7 +33,7 @@ import numpy as np
 from .bundle_adjustment import bundle_adjust
 from .relative_pose import (NO_SCALE, OK, RelativePose, estimate_relative_pose,
                             refine_relative_pose, translation_scale)
-from .swaps import H36M_FLIP_PAIRS, find_swaps
+from .swaps import H36M_FLIP_PAIRS, find_swaps, flip_permutation
 from .triangulation import reprojection_errors, triangulate_dlt, triangulate_robust
 
 
@@ -376,9 +376,7 @@ def _gate_views(calibration: RigCalibration, gate: float, has_pose: np.ndarray,
     available = has_pose[None] & detected.any(axis=1)                        # (F, V)
     all_weights = np.where(detected, np.moveaxis(calibration.scores, 0, 2), 0.0) * has_pose
 
-    exchange = np.arange(points.shape[1])
-    for left, right in flip_pairs:
-        exchange[left], exchange[right] = right, left
+    exchange = flip_permutation(points.shape[1], flip_pairs)
 
     def median_errors(points_3d):
         errors = np.minimum(reprojection_errors(points_3d, points, projections),

@@ -45,6 +45,14 @@ def flip_pairs_from_names(joint_names: Sequence[str]) -> tuple:
     return tuple(pairs)
 
 
+def flip_permutation(num_joints: int, flip_pairs: Sequence[tuple]) -> np.ndarray:
+    """(J,) joint order of a pose with every (left, right) pair exchanged."""
+    permutation = np.arange(num_joints)
+    for left, right in flip_pairs:
+        permutation[left], permutation[right] = right, left
+    return permutation
+
+
 def find_swaps(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
                flip_pairs: Sequence[tuple], max_error: float, swap_cost: float = 1.0,
                margin: float = 0.5, clear_ratio: float = 0.5) -> Tuple[np.ndarray, np.ndarray]:

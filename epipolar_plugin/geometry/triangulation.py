@@ -83,8 +83,7 @@ def reprojection_errors(points_3d: np.ndarray, points: np.ndarray,
 
 
 def triangulate_robust(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
-                       max_error: float,
-                       min_angle_deg: float = 0.0) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+                       max_error: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """DLT triangulation that drops a point's worst view while its reprojection is bad.
 
     A point whose largest reprojection error exceeds ``max_error`` loses that view and is
@@ -94,9 +93,6 @@ def triangulate_robust(points: np.ndarray, projections: np.ndarray, weights: np.
     Args:
         points, projections, weights: as in :func:`triangulate_dlt`.
         max_error: largest accepted reprojection error, normalized units (pixels / focal).
-        min_angle_deg: a point is also invalid when no two of its views see it under rays
-            at least this far from parallel or anti-parallel (:func:`triangulation_angle_deg`;
-            two facing cameras cannot place a point on the line between them).
 
     Returns:
         points_3d: (..., 3), NaN where invalid.
@@ -126,8 +122,6 @@ def triangulate_robust(points: np.ndarray, projections: np.ndarray, weights: np.
                                                        weights[todo])
     errors = np.where(weights > 0, reprojection_errors(points_3d, points, projections), 0.0)
     valid &= np.all(np.nan_to_num(errors, nan=np.inf) <= max_error, axis=-1)
-    if min_angle_deg > 0:
-        valid &= triangulation_angle_deg(points_3d, projections, weights) >= min_angle_deg
     points_3d[~valid] = np.nan
     return (points_3d.reshape(batch_shape + (3, )), valid.reshape(batch_shape),
             weights.reshape(batch_shape + (num_views, )))

@@ -17,7 +17,7 @@ from typing import Tuple
 import numpy as np
 
 from ..geometry.camera import world_to_camera
-from ..geometry.swaps import H36M_FLIP_PAIRS
+from ..geometry.swaps import H36M_FLIP_PAIRS, flip_permutation
 from .skeleton import animate
 
 #: Human3.6M order: (left, right) joint pairs that a swap exchanges.
@@ -137,11 +137,7 @@ def observed_joints(joints_world: np.ndarray, cameras: list, failures: DetectorF
             blocks = rng.random(num_frames // failures.swap_block + 1) < failures.swap_probability
             swapped[v] = np.repeat(blocks, failures.swap_block)[:num_frames] & seen_from_behind(
                 world, centre)
-            left, right = np.array(FLIP_PAIRS).T
-            flipped = world[swapped[v]]
-            flipped[:, left], flipped[:, right] = world[swapped[v]][:, right], \
-                world[swapped[v]][:, left]
-            world[swapped[v]] = flipped
+            world[swapped[v]] = world[swapped[v]][:, flip_permutation(num_joints, FLIP_PAIRS)]
         if other_person is not None:
             world[bad[v] == 1] = other_person[bad[v] == 1]
         points[v] = world_to_camera(world, camera.rotation, camera.translation)

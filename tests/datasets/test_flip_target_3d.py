@@ -3,12 +3,11 @@ import numpy as np
 import pytest
 
 from epipolar_plugin.datasets import FlipTarget3D
-from epipolar_plugin.synthetic import FLIP_PAIRS
+from epipolar_plugin.geometry import H36M_FLIP_PAIRS
+from epipolar_plugin.geometry.swaps import flip_permutation
 from mmpose.datasets.transforms import RandomFlip
 
-FLIP_INDICES = np.arange(17)
-for left, right in FLIP_PAIRS:
-    FLIP_INDICES[left], FLIP_INDICES[right] = right, left
+FLIP_INDICES = flip_permutation(17, H36M_FLIP_PAIRS)
 INTRINSICS = np.array([[1000.0, 0, 500], [0, 1000.0, 500], [0, 0, 1]])   # centred pinhole
 
 
