@@ -12,31 +12,29 @@ _base_ = ['./epipolar_synthetic.py']
 data_root = 'data/h36m/'
 input_size = (256, 256)
 depth_bins = 64
-codec = dict(type='IntegralVolumeLabel', pose_size=1.9)
+codec = dict(type='PixelDepthVolumeLabel', pose_size=1.9)
 
 model = dict(
-    backbone=dict(type='ResNet', depth=50, base_channels=64,
+    backbone=dict(type='ResNet', depth=50, out_indices=(3, ),
                   init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
     head=dict(in_channels=2048, depth_bins=depth_bins, deconv_out_channels=(256, 256, 256),
-              decoder=codec))
+              skip_channels=None, decoder=codec))     # the paper's head: 8 x 8 -> 64 x 64
 
 pack = {{_base_.pack}}
 augmentation = [
+    dict(type='ProjectTarget3D'),       # the target's 2D part goes through the crop as keypoints
     dict(type='LoadImage'),
-    dict(type='RandomFlip', direction='horizontal'),             # the target mirrors with it
+    dict(type='RandomFlip', direction='horizontal'),
+    dict(type='FlipTarget3D'),          # the 3D target mirrors (left/right renamed) with it
     dict(type='RandomBBoxTransform', shift_factor=0.05, scale_factor=(0.75, 1.25),
-         rotate_factor=30.0),                                   # paper: scale 0.25, rotation 30
+         rotate_factor=30.0),           # paper: scale 0.25, rotation 30 (depths do not turn)
     dict(type='TopdownAffine', input_size=input_size),
-]
-train_pipeline = augmentation + [
-    dict(type='EpipolarPseudoLabel', source='precomputed'),
-    dict(type='FlipTarget3D'),          # the target mirrors with a flipped image
-    dict(type='CropRotation3D'),        # the target turns with a rotated crop
     dict(type='GenerateTarget', encoder=codec), pack]
-ground_truth_train_pipeline = augmentation + [
-    dict(type='FlipTarget3D'), dict(type='CropRotation3D'),
-    dict(type='GenerateTarget', encoder=codec), pack]
-val_pipeline = [dict(type='LoadImage'), dict(type='TopdownAffine', input_size=input_size),
+train_pipeline = [dict(type='EpipolarPseudoLabel', source='precomputed',
+                       root_from=(1, 4))] + augmentation     # pelvis = mid-hips where hidden
+ground_truth_train_pipeline = augmentation
+val_pipeline = [dict(type='ProjectTarget3D'), dict(type='LoadImage'),
+                dict(type='TopdownAffine', input_size=input_size),
                 dict(type='GenerateTarget', encoder=codec), pack]
 train_dataloader = dict(batch_size=32, num_workers=8,
                         dataset=dict(data_root=data_root, pipeline=train_pipeline, frame_step=1))

@@ -10,7 +10,7 @@
 # predictions on its own training images are too good, so the lifter over-trusts them).
 _base_ = ['./epipolar_synthetic.py']      # data, splits and evaluators of the image model
 
-pose_size = 1.9             # metres: the image model's decoding scale (IntegralVolumeLabel)
+pose_size = 1.9             # metres: the image model's decoding scale (its codec's pose_size)
 num_joints = 17
 image_inputs = False        # True: also the image model's 3D (AttachImagePrediction)
 lifting_codec = dict(type='ImagePoseLifting', num_keypoints=num_joints, root_index=0,

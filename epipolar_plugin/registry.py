@@ -5,9 +5,9 @@ Each entry: registry name in ``mmpose.registry`` -> the class names registered i
 """
 REGISTERED_COMPONENTS = {
     'DATASETS': ('MultiViewH36MDataset', 'MultiViewMPIINF3DHPDataset', 'MultiViewFolderDataset'),
-    'TRANSFORMS': ('EpipolarPseudoLabel', 'CropRotation3D', 'AttachImagePrediction',
-                   'RefinementInput'),
+    'TRANSFORMS': ('EpipolarPseudoLabel', 'ProjectTarget3D', 'CropRotation3D', 'FlipTarget3D',
+                   'AttachImagePrediction', 'RefinementInput'),
     'MODELS': ('Integral3DHead', 'EpipolarPoseEstimator'),
-    'KEYPOINT_CODECS': ('IntegralVolumeLabel', ),
+    'KEYPOINT_CODECS': ('PixelDepthVolumeLabel', 'IntegralVolumeLabel'),
     'METRICS': ('PSSMetric', ),
 }

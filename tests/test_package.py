@@ -71,9 +71,11 @@ def test_configs_build_their_model(name):
     assert cfg.train_dataloader.dataset.get('load_ground_truth', True) == supervised
     steps = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
     assert ('EpipolarPseudoLabel' in steps) != supervised
-    # a flipped image needs its 3D counterpart, before the rotation's
+    # the target's projection goes through MMPose's flip and crop; a flip renames its 3D joints
+    assert steps.index('ProjectTarget3D') < steps.index('TopdownAffine')
     if 'RandomFlip' in steps:
-        assert steps.index('FlipTarget3D') < steps.index('CropRotation3D')
+        assert steps.index('RandomFlip') < steps.index('FlipTarget3D') < steps.index(
+            'GenerateTarget')
     else:
         assert 'FlipTarget3D' not in steps
 

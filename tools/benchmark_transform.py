@@ -54,7 +54,8 @@ def main():
     for index in range(len(baseline)):
         info = baseline.get_data_info(index)
         baseline.data_list[index].update(
-            {k: transform(dict(info))[k] for k in ('lifting_target', 'lifting_target_visible')})
+            {k: transform(dict(info))[k]
+             for k in ('lifting_target', 'lifting_target_visible', 'lifting_target_root')})
 
     per_frame = TRANSFORMS.build(dict(transform_cfg, source='per_frame'))
     samples = [with_transform.get_data_info(int(i)) for i in indices[:64]]

@@ -7,7 +7,9 @@ The person box is ``--box`` (pixels) or the whole image. The model predicts root
 joints in the camera frame (metres, x right, y down, z forward); the overlay is their
 orthographic projection placed in the person box (the network does not predict the distance to
 the camera, so this is a drawing aid, not a reprojection). The 3D joints are also printed and
-written to ``OUT.json``.
+written to ``OUT.json``. A single image comes without its camera: ``PixelDepthVolumeLabel``
+then decodes with parallel rays (weak perspective), which is close for a person far from the
+camera compared with their size.
 """
 import argparse
 import json

@@ -42,7 +42,9 @@ def main():
     dataset.update(load_ground_truth=False, test_mode=True, frame_step=args.frame_step)
     if args.ann_file:
         dataset.ann_file = args.ann_file
-    dataset.pipeline = [t for t in dataset.pipeline if t['type'] != 'GenerateTarget']
+    # no ground truth here: drop the steps that only make training labels from it
+    dataset.pipeline = [t for t in dataset.pipeline
+                        if t['type'] not in ('ProjectTarget3D', 'GenerateTarget')]
     loader.update(batch_size=args.batch_size, num_workers=0, persistent_workers=False)
     model = init_model(cfg, args.checkpoint, device=args.device)
     data_loader = Runner.build_dataloader(loader)

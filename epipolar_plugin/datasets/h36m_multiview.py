@@ -62,7 +62,8 @@ class MultiViewH36MDataset(PoseMetainfoDataset):
     reference view, ``view_keypoints_2d`` (V, J, 3) pixels + score, ``intrinsics`` (V, 3, 3),
     ``distortion`` (V, 5), ``reference_view`` int, ``target_img_path`` [str]; with
     ``load_ground_truth``: ``lifting_target`` (1, J, 3) **root-relative** camera-frame ground
-    truth in metres (Human3.6M's protocol-1 MPJPE is root-relative) and
+    truth in metres (Human3.6M's protocol-1 MPJPE is root-relative),
+    ``lifting_target_root`` (1, 3) the root in the camera frame and
     ``lifting_target_visible`` (1, J); with ``pseudo_label_file``: ``pseudo_label`` = dict of the
     frame's label (``keypoints_3d`` (J, 3), ``valid`` (J,), in the label file's reference camera)
     and the reference view's pose relative to it (``rotation`` (3, 3), ``translation`` (3,)).
@@ -214,6 +215,7 @@ class MultiViewH36MDataset(PoseMetainfoDataset):
         if self.load_ground_truth:
             joints = ann['S'][row][:, :3].astype(np.float32)
             sample['lifting_target'] = (joints - joints[:1])[None]
+            sample['lifting_target_root'] = joints[:1].copy()
             sample['lifting_target_visible'] = np.ones((1, len(joints)), np.float32)
         if labels is not None:
             sample['pseudo_label'] = dict(

@@ -158,3 +158,22 @@ def pinhole_from_image_size(width: int, height: int, focal_scale: float = 1.0) -
                          f'width={width}, height={height}, focal_scale={focal_scale}')
     focal = focal_scale * max(width, height)
     return np.array([[focal, 0.0, width / 2.0], [0.0, focal, height / 2.0], [0.0, 0.0, 1.0]])
+
+
+def view_camera(intrinsics: np.ndarray, distortion: Optional[np.ndarray] = None,
+                view: Optional[int] = None):
+    """One camera's (3, 3) K and distortion (or None) from per-rig or per-camera arrays.
+
+    Args:
+        intrinsics: (3, 3) or (V, 3, 3) pixels. distortion: None, (D,) or (V, D).
+        view: the camera's index; needed when the arrays are per rig.
+    """
+    matrix = np.asarray(intrinsics, dtype=np.float64)
+    coefficients = None if distortion is None else np.asarray(distortion, dtype=np.float64)
+    if matrix.ndim == 3 or (coefficients is not None and coefficients.ndim == 2):
+        if view is None:
+            raise KeyError(f'per-rig intrinsics {matrix.shape} need the camera index (view)')
+        matrix = matrix[int(view)] if matrix.ndim == 3 else matrix
+        if coefficients is not None and coefficients.ndim == 2:
+            coefficients = coefficients[int(view)]
+    return _check_intrinsics(matrix), coefficients

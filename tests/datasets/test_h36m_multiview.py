@@ -115,3 +115,31 @@ def test_per_frame_source_never_emits_nan_and_zero_weights_invalid_joints(labell
     broken['view_keypoints_2d'] = np.full_like(keypoints, np.nan)
     out = transform(broken)
     assert np.isfinite(out['lifting_target']).all() and out['lifting_target_visible'].sum() == 0
+
+
+def test_hidden_root_is_completed_from_the_hips_and_the_root_position_is_kept(labelled):
+    root, labels = labelled
+    dataset = _dataset(root, keypoints_2d_file=ANN + 'h36m_train_multiview_2d.npz',
+                       pseudo_label_file=labels)
+    sample = dict(dataset.get_data_info(0))
+    label = dict(sample['pseudo_label'])
+    complete = EpipolarPseudoLabel()(dict(sample, pseudo_label=label))
+    joints = label['keypoints_3d'] @ np.asarray(label['rotation']).T + label['translation']
+    np.testing.assert_allclose(complete['lifting_target_root'][0], joints[0], atol=1e-5)
+    valid = label['valid'].copy()
+    valid[0] = False                                 # the pelvis is hidden, the hips are not
+    valid[[1, 4]] = True
+    hidden = dict(label, valid=valid)
+    assert EpipolarPseudoLabel()(dict(sample, pseudo_label=hidden))[
+        'lifting_target_visible'].sum() == 0          # no root: no target
+    out = EpipolarPseudoLabel(root_from=(1, 4))(dict(sample, pseudo_label=hidden))
+    assert out['lifting_target_visible'][0, 0] == 1
+    np.testing.assert_allclose(out['lifting_target_root'][0], joints[[1, 4]].mean(0), atol=1e-5)
+    assert np.all(out['lifting_target'][0, 0] == 0)
+    # the synthetic (and Human3.6M) pelvis is the middle of the hips: the truth agrees
+    truth = sample['lifting_target'][0]
+    np.testing.assert_allclose(truth[[1, 4]].mean(0), truth[0], atol=1e-5)
+    valid[4] = False                                 # a hip hidden too: still no target
+    both_hidden = dict(sample, pseudo_label=dict(label, valid=valid))
+    out = EpipolarPseudoLabel(root_from=(1, 4))(both_hidden)
+    assert out['lifting_target_visible'].sum() == 0

@@ -18,9 +18,9 @@ def test_folder_rig_trains_from_keypoints_and_images_only(tiny_dataset, tmp_path
                                 outlier_threshold_px=3)
     save_pseudo_labels(str(tmp_path / 'labels.npz'), labels)
     init_default_scope('mmpose')
-    pipeline = [dict(type='LoadImage'), dict(type='TopdownAffine', input_size=(64, 64)),
-                dict(type='EpipolarPseudoLabel'),
-                dict(type='GenerateTarget', encoder=dict(type='IntegralVolumeLabel')),
+    pipeline = [dict(type='EpipolarPseudoLabel', root_from=(1, 4)), dict(type='ProjectTarget3D'),
+                dict(type='LoadImage'), dict(type='TopdownAffine', input_size=(64, 64)),
+                dict(type='GenerateTarget', encoder=dict(type='PixelDepthVolumeLabel')),
                 dict(type='PackPoseInputs')]
     dataset = MultiViewFolderDataset(keypoints_2d_file=KEYPOINTS,
                                      pseudo_label_file=str(tmp_path / 'labels.npz'),
@@ -30,7 +30,9 @@ def test_folder_rig_trains_from_keypoints_and_images_only(tiny_dataset, tmp_path
     assert 0.9 * frames * views <= len(dataset) <= frames * views
     item = dataset[0]
     assert item['inputs'].shape == (3, 64, 64)
-    assert item['data_samples'].gt_instance_labels.lifting_target_label.shape == (1, 17, 3)
+    labels = item['data_samples'].gt_instance_labels
+    assert labels.lifting_target_label.shape == (1, 17, 3)
+    assert labels.lifting_target_weight.sum() > 10 and labels.lifting_target_label.abs().max() < 0.5
     info = dataset.get_data_info(0)
     box = info['bbox_scale'][0, 0]
     kpts = info['keypoints'][0]

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from epipolar_plugin.geometry import (distort_normalized, normalized_to_pixel,
-                                      pinhole_from_image_size, pixel_to_normalized, project_points)
+                                      pinhole_from_image_size, pixel_to_normalized, project_points,
+                                      view_camera)
 
 K = np.array([[1150.0, 0, 510.0], [0, 1148.0, 495.0], [0, 0, 1]])
 DIST = np.array([-0.05, 0.02, 0.001, -0.0005, 0.0])
@@ -40,3 +41,19 @@ def test_bad_intrinsics(bad):
 def test_pinhole_guess():
     K_guess = pinhole_from_image_size(1920, 1080)
     assert K_guess[0, 0] == 1920 and K_guess[0, 2] == 960 and K_guess[1, 2] == 540
+
+
+def test_view_camera_picks_one_camera_of_a_rig():
+    rig = np.stack([np.diag([900.0, 880.0, 1.0]), np.diag([1000.0, 1000.0, 1.0])])
+    rig[:, :2, 2] = [[320, 240], [300, 200]]
+    distortion = np.array([[0.1, 0, 0, 0, 0], [-0.2, 0, 0, 0, 0]])
+    matrix, coefficients = view_camera(rig, distortion, 1)
+    np.testing.assert_array_equal(matrix, rig[1])
+    np.testing.assert_array_equal(coefficients, distortion[1])
+    matrix, coefficients = view_camera(rig[0])               # one camera: as it is
+    np.testing.assert_array_equal(matrix, rig[0])
+    assert coefficients is None
+    with pytest.raises(KeyError, match='camera index'):
+        view_camera(rig, None)
+    with pytest.raises(ValueError, match='positive focal'):
+        view_camera(np.zeros((3, 3)))

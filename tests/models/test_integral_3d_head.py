@@ -27,6 +27,26 @@ def test_head_shapes():
     assert out.shape == (2, 17, 3) and out.abs().max() <= 0.5
 
 
+def test_skip_connections_join_earlier_stages_and_must_be_fed():
+    head = Integral3DHead(in_channels=32, num_joints=17, depth_bins=8,
+                          deconv_out_channels=(16, 16), skip_channels=(24, 8),
+                          decoder=dict(type='IntegralVolumeLabel'))
+    feats = (torch.randn(2, 8, 16, 16), torch.randn(2, 24, 8, 8), torch.randn(2, 32, 4, 4))
+    out = head(feats)
+    assert out.shape == (2, 17, 3) and out.abs().max() <= 0.5
+    out.sum().backward()            # the skips are trained
+    assert all(p.grad is not None and p.grad.abs().sum() > 0
+               for p in head.skip_layers.parameters())
+    with pytest.raises(ValueError, match='2 skip connections need'):
+        head(feats[-1:])
+    with pytest.raises(ValueError, match='3 skip_channels for only 2'):
+        Integral3DHead(in_channels=32, deconv_out_channels=(16, 16), skip_channels=(8, 8, 8))
+    # without skips the parameters are those of the paper's head (checkpoints stay loadable)
+    plain = Integral3DHead(in_channels=32, deconv_out_channels=(16, 16))
+    assert [k for k in plain.state_dict() if k.startswith('deconv_layers.')][:2] == [
+        'deconv_layers.0.weight', 'deconv_layers.1.weight']
+
+
 def test_codec_is_scale_free_zero_weights_invalid_and_decodes_to_pose_size():
     codec = IntegralVolumeLabel(pose_size=1.9)
     rng = np.random.default_rng(0)

@@ -1,5 +1,5 @@
 """``EpipolarPseudoLabel``: the pseudo-3D training target of a sample's reference view."""
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -26,22 +26,28 @@ class EpipolarPseudoLabel(BaseTransform):
 
     Added keys: ``lifting_target`` (1, J, 3), ``lifting_target_visible`` (1, J) in {0, 1}:
     1 for a valid label joint (0 also for every joint when the root is invalid or the frame
-    failed, so such samples are zero-weighted, never NaN); ``pseudo_label_status`` str.
+    failed, so such samples are zero-weighted, never NaN); ``lifting_target_root`` (1, 3) the
+    root in the reference camera (same scale; zeros when invalid); ``pseudo_label_status`` str.
 
     Args:
         source: ``'precomputed'`` or ``'per_frame'``.
         root_index: the root joint.
+        root_from: joints whose mean is the root where the label lacks it (the root is
+            often hidden, and without it the whole sample has no target): Human3.6M's pelvis
+            is the midpoint of its hips, ``(1, 4)``. None: no completion.
         min_score, ransac_threshold_px, outlier_threshold_px: ``per_frame`` options of
             ``make_pseudo_labels`` (pixels).
     """
 
     def __init__(self, source: str = 'precomputed', root_index: int = 0,
-                 min_score: float = 0.3, ransac_threshold_px: float = 3.0,
-                 outlier_threshold_px: float = 15.0, seed: Optional[int] = 0) -> None:
+                 root_from: Optional[Sequence[int]] = None, min_score: float = 0.3,
+                 ransac_threshold_px: float = 3.0, outlier_threshold_px: float = 15.0,
+                 seed: Optional[int] = 0) -> None:
         if source not in ('precomputed', 'per_frame'):
             raise ValueError(f"source must be 'precomputed' or 'per_frame', got {source!r}")
         self.source = source
         self.root_index = root_index
+        self.root_from = None if root_from is None else [int(j) for j in root_from]
         self.options = dict(min_score=min_score, ransac_threshold_px=ransac_threshold_px,
                             outlier_threshold_px=outlier_threshold_px, seed=seed)
 
@@ -62,14 +68,22 @@ class EpipolarPseudoLabel(BaseTransform):
     def transform(self, results: dict) -> dict:
         joints, valid, status = self._label(results)
         valid = valid & np.all(np.isfinite(joints), axis=-1)
+        if (not valid[self.root_index] and self.root_from is not None
+                and valid[self.root_from].all()):
+            joints = joints.copy()
+            joints[self.root_index] = joints[self.root_from].mean(axis=0)
+            valid = valid.copy()
+            valid[self.root_index] = True
         if not valid[self.root_index]:
             valid = np.zeros_like(valid)
         root = joints[self.root_index] if valid.any() else np.zeros(3)
         target = np.where(valid[:, None], joints - root, 0.0)
         results['lifting_target'] = target[None].astype(np.float32)
         results['lifting_target_visible'] = valid[None].astype(np.float32)
+        results['lifting_target_root'] = root[None].astype(np.float32)
         results['pseudo_label_status'] = status
         return results
 
     def __repr__(self) -> str:
-        return f'{self.__class__.__name__}(source={self.source!r}, root_index={self.root_index})'
+        return (f'{self.__class__.__name__}(source={self.source!r}, '
+                f'root_index={self.root_index}, root_from={self.root_from})')

@@ -64,7 +64,7 @@ class RefinementInput(BaseTransform):
 
     With ``normalize_target`` (training on pseudo labels of unknown scale) the target
     ``lifting_target`` (1, J, 3) is made root-relative with size ``pose_size`` (Frobenius norm of
-    the valid joints x sqrt(J / valid), as ``IntegralVolumeLabel``), the scale in which the image
+    the valid joints x sqrt(J / valid), as the codecs), the scale in which the image
     model's head decodes. Leave it off for evaluation, where the target is the metric truth.
 
     ``image_pose_noise``: Gaussian noise (unit-pose units) added to the image model's 3D in
@@ -104,7 +104,7 @@ class RefinementInput(BaseTransform):
             target = np.asarray(results['lifting_target'], np.float64)[0]
             weight = np.asarray(results['lifting_target_visible'], np.float64)[0] > 0
             relative = np.where(weight[:, None], target - target[self.root_index], 0.0)
-            norm = pose_size(relative, weight)         # the size IntegralVolumeLabel uses
+            norm = pose_size(relative, weight)         # the size the codecs decode to
             scaled = relative * (self.pose_size / norm) if norm > 1e-9 else relative
             results['lifting_target'] = scaled[None].astype(np.float32)
         return results

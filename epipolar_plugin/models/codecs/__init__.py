@@ -1,3 +1,4 @@
 from .integral_volume import IntegralVolumeLabel
+from .pixel_depth_volume import PixelDepthVolumeLabel
 
-__all__ = ['IntegralVolumeLabel']
+__all__ = ['IntegralVolumeLabel', 'PixelDepthVolumeLabel']

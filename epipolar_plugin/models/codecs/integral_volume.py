@@ -75,7 +75,9 @@ class IntegralVolumeLabel(BaseKeypointCodec):
                     lifting_target_weight=weight, lifting_target=lifting_target,
                     lifting_target_visible=visible.astype(np.float32))
 
-    def decode(self, encoded: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        """(N, K, 3) normalized -> (N, K, 3) root-relative metres and (N, K) scores of 1."""
+    def decode(self, encoded: np.ndarray, metainfo: Optional[dict] = None
+               ) -> Tuple[np.ndarray, np.ndarray]:
+        """(N, K, 3) normalized -> (N, K, 3) root-relative metres and (N, K) scores of 1.
+        ``metainfo`` (the sample's) is not needed: the coordinates are the camera's."""
         keypoints = np.asarray(encoded, dtype=np.float64) * self.pose_size
         return keypoints, np.ones(keypoints.shape[:2], dtype=np.float32)
