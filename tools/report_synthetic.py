@@ -111,9 +111,10 @@ def main():
     own, supervised = 'self-supervised (pseudo labels)', 'supervised (3D ground truth)'
     if own in runs and supervised in runs:
         ratio = runs[own]['N-MPJPE'] / runs[supervised]['N-MPJPE']
-        lines.append(f'N-MPJPE self-supervised / supervised: {ratio:.2f} '
-                     f'(mean pose / supervised: '
-                     f"{table['mean training pose']['N-MPJPE'] / runs[supervised]['N-MPJPE']:.2f})")
+        baseline = table['mean training pose']['N-MPJPE']
+        lines.append(f'N-MPJPE self-supervised / supervised: {ratio:.2f}; / mean pose: '
+                     f"self-supervised {runs[own]['N-MPJPE'] / baseline:.2f}, "
+                     f"supervised {runs[supervised]['N-MPJPE'] / baseline:.2f}")
     refined = 'refinement unit (lifter, pseudo labels)'
     if own in runs and refined in runs:
         lines.append(f"refinement unit: N-MPJPE {1000 * runs[own]['N-MPJPE']:.1f} -> "
