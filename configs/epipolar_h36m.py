@@ -36,9 +36,9 @@ ground_truth_train_pipeline = augmentation
 val_pipeline = [dict(type='ProjectTarget3D'), dict(type='LoadImage'),
                 dict(type='TopdownAffine', input_size=input_size),
                 dict(type='GenerateTarget', encoder=codec), pack]
-train_dataloader = dict(batch_size=32, num_workers=8,
+train_dataloader = dict(batch_size=32, num_workers=8, persistent_workers=True,
                         dataset=dict(data_root=data_root, pipeline=train_pipeline, frame_step=1))
-val_dataloader = dict(batch_size=64, num_workers=8,
+val_dataloader = dict(batch_size=64, num_workers=8, persistent_workers=True,
                       dataset=dict(data_root=data_root, pipeline=val_pipeline, frame_step=8))
 test_dataloader = val_dataloader
 val_evaluator = [

@@ -29,8 +29,9 @@ pack = dict(type='PackPoseInputs', meta_keys=(
     'id', 'img_id', 'img_path', 'target_img_path', 'input_size', 'input_center', 'input_scale',
     'intrinsics', 'distortion', 'reference_view'))     # the camera decodes the crop's pixels
 # No RandomFlip here: the renderer tints left limbs blue and right limbs red, a mirrored image
-# contradicts that cue (measured, 5 epochs: self-supervised 136.9 -> 182.2 mm N-MPJPE,
-# supervised 124.4 -> 193.6 mm with RandomFlip + FlipTarget3D). The Human3.6M config flips.
+# contradicts that cue (measured with the earlier camera-frame codec and half-width ResNet-18,
+# 5 epochs: self-supervised 136.9 -> 182.2 mm N-MPJPE, supervised 124.4 -> 193.6 mm with
+# RandomFlip + FlipTarget3D). The Human3.6M config flips.
 augmentation = [
     dict(type='ProjectTarget3D'),       # the target's 2D part goes through the crop as keypoints
     dict(type='LoadImage'),

@@ -30,7 +30,8 @@ predictions = data_root + annotations + 'h36m_{}_image_pred.npz'     # by tools/
 lifting_pack = dict(type='PackPoseInputs',
                     meta_keys=('id', 'img_id', 'img_path', 'target_img_path'))
 train_pipeline = [
-    dict(type='EpipolarPseudoLabel', source='precomputed'),       # pseudo-3D target, no 3D truth
+    dict(type='EpipolarPseudoLabel', source='precomputed',        # pseudo-3D target, no 3D truth
+         root_from=(1, 4)),                                       # pelvis = mid-hips where hidden
     *([dict(type='AttachImagePrediction', predictions_file=predictions.format('train'))]
       if image_inputs else []),
     dict(type='RefinementInput', pose_size=pose_size, normalize_target=True,

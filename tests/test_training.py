@@ -22,7 +22,7 @@ def test_self_supervised_training_data_hold_no_ground_truth(prepared_tiny, tmp_p
     cfg = tiny_config('epipolar_synthetic.py', prepared_tiny, tmp_path)
     dataset = Runner.build_dataloader(cfg.train_dataloader).dataset
     info = dataset.get_data_info(0)
-    assert not {'S', 'lifting_target', 'lifting_target_visible'} & set(info)
+    assert not {'S', 'lifting_target', 'lifting_target_visible', 'lifting_target_root'} & set(info)
     assert 'pseudo_label' in info
     packed = dataset[0]['data_samples']
     assert packed.gt_instance_labels.lifting_target_label.shape == (1, 17, 3)

@@ -120,3 +120,15 @@ def test_decode_without_camera_is_weak_perspective():
     expected = label - label[:1]
     expected *= 1.9 / np.sqrt(np.sum(expected ** 2))
     np.testing.assert_allclose(decoded[0], expected, atol=1e-6)
+
+
+def test_joints_outside_the_volume_are_zero_weighted():
+    pose, results = scene()
+    tight = dict(results, bbox_scale=results['bbox_scale'] * 0.6)      # cuts off the extremities
+    encoded = encode(tight)
+    inside = np.all(np.abs(encoded['transformed_keypoints'][0] / 64 - 0.5) <= 0.5, -1)
+    depth = (4.0 + pose[:, 2]) / 4.0 - 1.0
+    inside &= np.abs(depth * 900.0 / encoded['input_scale'][0]) <= 0.5
+    assert 0 < inside.sum() < 17
+    np.testing.assert_array_equal(encoded['lifting_target_weight'][0] > 0, inside)
+    assert np.abs(encoded['lifting_target_label']).max() <= 0.5

@@ -26,8 +26,10 @@ class PixelDepthVolumeLabel(BaseKeypointCodec):
     of crop widths it would span if it were sideways (``s``: the crop's width in image pixels,
     ``input_scale``; ``fx``: the camera's focal length, pixels). The ratio ``Z / Z_root`` is
     scale-free, so pseudo labels of unknown scale and metric ground truth give the same label.
-    Values are clipped to the cube [-0.5, 0.5] that the head's soft-argmax spans (depth: about
-    +-1 m for a crop 2 m wide).
+    Joints outside the cube [-0.5, 0.5]^3 that the head's soft-argmax spans (outside the crop, or
+    deeper than about +-1 m for a crop 2 m wide) get weight 0, as in MMPose's 2D codecs; labels
+    are clipped to the cube. The crop is MMPose's ``TopdownAffine`` without UDP
+    (``use_udp=False``, the default), whose pixel convention encode and decode share.
 
     Decoding (needs ``input_center``, ``input_scale`` and the camera, ``intrinsics`` /
     ``distortion`` / ``reference_view`` of the sample's metainfo): the pixel of each joint, its
@@ -102,6 +104,7 @@ class PixelDepthVolumeLabel(BaseKeypointCodec):
         label[..., :2] = pixels / size - 0.5
         label[..., 2] = (depth / np.where(root[:, None, 2] > 0, root[:, None, 2], 1.0) - 1.0) \
             * focal / crop_width
+        valid &= np.all(np.abs(label) <= 0.5, axis=-1)
         label = np.where(valid[..., None], label, 0.0)
         return dict(lifting_target_label=np.clip(label, -0.5, 0.5).astype(np.float32),
                     lifting_target_weight=valid.astype(np.float32), lifting_target=lifting_target,
