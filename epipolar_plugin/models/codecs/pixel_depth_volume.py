@@ -3,17 +3,18 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from mmpose.codecs.base import BaseKeypointCodec
 from mmpose.registry import KEYPOINT_CODECS
 from ...geometry.align import pose_size
 from ...geometry.camera import pixel_to_normalized, view_camera
+from .integral_volume import IntegralVolumeLabel
 
 
 @KEYPOINT_CODECS.register_module()
-class PixelDepthVolumeLabel(BaseKeypointCodec):
+class PixelDepthVolumeLabel(IntegralVolumeLabel):
     r"""Encode 3D poses as the volume coordinates of integral regression (Sun et al. 2018, the
     EpipolarPose network): x, y where the joint is in the input crop, z its depth relative to
-    the root, in the same units.
+    the root, in the same units. The cube, ``pose_size`` and the output keys are those of
+    ``IntegralVolumeLabel``; only the axes differ (that codec's are the camera's, not the image's).
 
     Note:
         - instance number: N
@@ -51,17 +52,6 @@ class PixelDepthVolumeLabel(BaseKeypointCodec):
     """
     auxiliary_encode_keys = {'lifting_target', 'lifting_target_visible', 'lifting_target_root',
                              'input_size', 'input_scale', 'intrinsics', 'reference_view'}
-    instance_mapping_table = dict(lifting_target='lifting_target',
-                                  lifting_target_visible='lifting_target_visible')
-    label_mapping_table = dict(lifting_target_label='lifting_target_label',
-                               lifting_target_weight='lifting_target_weight')
-
-    def __init__(self, pose_size: float = 1.9, root_index: int = 0) -> None:
-        super().__init__()
-        if pose_size <= 0:
-            raise ValueError(f'pose_size must be positive, got {pose_size}')
-        self.pose_size = pose_size
-        self.root_index = root_index
 
     def encode(self, keypoints: np.ndarray, keypoints_visible: Optional[np.ndarray] = None,
                lifting_target: Optional[np.ndarray] = None,
