@@ -170,10 +170,11 @@ def view_camera(intrinsics: np.ndarray, distortion: Optional[np.ndarray] = None,
     """
     matrix = np.asarray(intrinsics, dtype=np.float64)
     coefficients = None if distortion is None else np.asarray(distortion, dtype=np.float64)
-    if matrix.ndim == 3 or (coefficients is not None and coefficients.ndim == 2):
-        if view is None:
-            raise KeyError(f'per-rig intrinsics {matrix.shape} need the camera index (view)')
-        matrix = matrix[int(view)] if matrix.ndim == 3 else matrix
-        if coefficients is not None and coefficients.ndim == 2:
-            coefficients = coefficients[int(view)]
+    per_rig_distortion = coefficients is not None and coefficients.ndim == 2
+    if view is None and (matrix.ndim == 3 or per_rig_distortion):
+        raise KeyError(f'per-rig intrinsics {matrix.shape} need the camera index (view)')
+    if matrix.ndim == 3:
+        matrix = matrix[int(view)]
+    if per_rig_distortion:
+        coefficients = coefficients[int(view)]
     return _check_intrinsics(matrix), coefficients

@@ -49,9 +49,10 @@ class Integral3DHead(BaseHead):
             uses (256, 256, 256), making a 8 x 8 feature map 64 x 64.
         skip_channels: channels of earlier backbone stages added to the deconvolutions'
             outputs of the same size (1x1 conv + BN each, as in U-Net / FPN), the deepest first:
-            with ``out_indices=(0, 1, 2, 3)`` on a ResNet-18, ``(128, 64, 32)`` for widths
-            from 32. The paper has none (its 256 x 256 crops leave an 8 x 8 map); small crops
-            end in a 2 x 2 map that has lost where thin limbs are. None: no skips.
+            with ``out_indices=(0, 1, 2, 3)`` on a ResNet-18, ``(256, 128, 64)``
+            (``configs/epipolar_synthetic.py``). The paper has none (its 256 x 256 crops leave
+            an 8 x 8 map); small crops end in a 2 x 2 map that has lost where thin limbs are.
+            None: no skips.
         loss: a weighted coordinate loss config (default ``L1Loss`` with target weights).
         decoder: codec config (``PixelDepthVolumeLabel`` or ``IntegralVolumeLabel``).
     """
