@@ -6,6 +6,9 @@
     # a folder per camera of synchronized images (ROOT/<camera>/<image>)
     python tools/precompute_2d.py POSE_CONFIG POSE_CHECKPOINT OUT.npz \
         --folder my_rig/images --intrinsics my_rig/intrinsics.npz [--boxes boxes.npz]
+    # real footage: one person per camera from an MMDetection detector
+    python tools/precompute_2d.py POSE_CONFIG POSE_CHECKPOINT OUT.npz --folder my_rig/images \
+        --intrinsics my_rig/images/intrinsics.npz --det-config DET_CONFIG --det-checkpoint DET_CKPT
 
 Writes the multi-view keypoints file (DESIGN.md section 4): ``keypoints_2d`` (V, F, 17, 3) in
 Human3.6M's joint order (COCO-style models are converted with MMPose's
@@ -47,7 +50,37 @@ def parse_args():
                         help='--h36m: use whole images instead of the annotation boxes')
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
+    add_detector_args(parser)
     return parser.parse_args()
+
+
+def add_detector_args(parser) -> None:
+    """--det-config and friends: person boxes from an MMDetection model (real footage)."""
+    group = parser.add_argument_group('person detector (MMDetection, as MMPose\'s top-down demo)')
+    group.add_argument('--det-config', help='MMDetection config; each camera keeps one person, '
+                       "the detection most consistent with the previous frame's box")
+    group.add_argument('--det-checkpoint', help='its checkpoint (a local file)')
+    group.add_argument('--det-cat-id', type=int, default=0, help='person class (COCO: 0)')
+    group.add_argument('--bbox-thr', type=float, default=0.3, help='detection score threshold')
+    group.add_argument('--nms-thr', type=float, default=0.3, help='IoU threshold of the NMS')
+
+
+def detector_boxes(args, image_paths: np.ndarray) -> np.ndarray:
+    """(V, F, 4) person boxes of the detector in ``args``; NaN where nobody was found."""
+    from epipolar_plugin.apis.person_boxes import detect_person_boxes, init_person_detector
+    if args.boxes or not args.det_checkpoint:
+        raise SystemExit('--det-config needs --det-checkpoint, and excludes --boxes')
+    detector = init_person_detector(args.det_config, args.det_checkpoint, device=args.device)
+    return detect_person_boxes(detector, image_paths, args.det_cat_id, args.bbox_thr,
+                               args.nms_thr)
+
+
+def drop_views_without_person(keypoints: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """(V, F, 17, 3) keypoints with NaN, score 0 where the detector found nobody (NaN box)."""
+    nobody = ~np.isfinite(boxes).all(-1)
+    keypoints[nobody, :, :2] = np.nan
+    keypoints[nobody, :, 2] = 0.0
+    return keypoints
 
 
 def folder_cameras(args, views: dict, image_paths: np.ndarray):
@@ -92,8 +125,12 @@ def main():
         intrinsics, distortion, sizes = folder_cameras(args, views, image_paths)
     if args.boxes:
         boxes = load_npz(args.boxes, ('boxes', ))['boxes']
+    if args.det_config:
+        boxes = detector_boxes(args, image_paths)
     model = init_model(args.config, args.checkpoint, device=args.device)
     keypoints, readable = detect_multiview_keypoints(model, image_paths, boxes, args.batch_size)
+    if args.det_config:
+        keypoints = drop_views_without_person(keypoints, boxes)
     out = dict(keypoints_2d=keypoints, intrinsics=intrinsics, distortion=distortion,
                camera_names=views['camera_names'], joint_names=np.array(JOINT_NAMES),
                image_names=views['image_names'])
