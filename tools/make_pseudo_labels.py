@@ -117,6 +117,9 @@ def main():
     with open(args.output[:-4] + '_summary.json' if args.output.endswith('.npz')
               else args.output + '.summary.json', 'w') as file:
         json.dump(summary, file, indent=2)
+    from epipolar_plugin.visualization.label_quality import save_label_quality
+    print('  quality picture: ' + save_label_quality(args.output, labels, data['camera_names'],
+                                                     args.outlier_threshold))
 
 
 if __name__ == '__main__':
