@@ -3,8 +3,8 @@
 As MMPose's ``demo/topdown_demo_with_mmdet.py``: ``mmdet.apis.init_detector`` and
 ``inference_detector``, detections of the person class above a score threshold, MMPose's
 ``nms``. Of the remaining people, a camera keeps the one most consistent with the box it kept in
-the previous frame (largest overlap); the first frame, and a frame where nobody overlaps the
-previous box any more, start over from the highest-scoring person (counted as a restart).
+the previous frame (largest overlap, :class:`PersonTrack`); the first frame takes the
+highest-scoring person.
 Boxes are xyxy pixels; NaN where nobody was found.
 """
 import os.path as osp
@@ -28,14 +28,16 @@ def init_person_detector(config: str, checkpoint: str, device: str = 'cpu'):
 def person_candidates(detector, image: np.ndarray, category_id: int = 0,
                       score_threshold: float = 0.3, nms_threshold: float = 0.3) -> np.ndarray:
     """(N, 5) boxes (xyxy pixels) and scores of the people an MMDetection model finds in a BGR
-    image: class ``category_id`` (0 = COCO's person), score above ``score_threshold``, after
-    MMPose's NMS at ``nms_threshold`` IoU."""
+    image: class ``category_id`` (0 = COCO's person), score above ``score_threshold``, at least
+    a pixel wide and high, after MMPose's NMS at ``nms_threshold`` IoU."""
     from mmdet.apis import inference_detector
 
     from mmpose.evaluation.functional import nms
     instances = inference_detector(detector, image).pred_instances.cpu().numpy()
     boxes = np.concatenate([instances.bboxes, instances.scores[:, None]], axis=1)
-    boxes = boxes[(instances.labels == category_id) & (instances.scores > score_threshold)]
+    sizes = instances.bboxes[:, 2:] - instances.bboxes[:, :2]
+    boxes = boxes[(instances.labels == category_id) & (instances.scores > score_threshold)
+                  & (sizes >= 1.0).all(axis=1)]             # no crop from a degenerate box
     return boxes[nms(boxes, nms_threshold)].astype(np.float64).reshape(-1, 5)
 
 
@@ -50,47 +52,53 @@ def box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
 
 
 def select_person(candidates: np.ndarray, previous: Optional[np.ndarray],
-                  min_iou: float = 0.1) -> tuple:
+                  min_iou: float = 0.1) -> Optional[int]:
     """The detection to keep in this frame.
 
     Args:
         candidates: (N, 5) xyxy pixels + score.
-        previous: (4,) the box kept in an earlier frame, or None.
+        previous: (4,) the box kept in an earlier frame, or None (then: the highest score).
         min_iou: the least overlap with ``previous`` that continues the track.
 
     Returns:
-        (index into ``candidates`` or None when N = 0, restarted: True when the choice was not
-        made by overlap with ``previous``, i.e. the highest score was taken).
+        index into ``candidates``: the largest overlap with ``previous`` (ties: the higher
+        score); None when N = 0 or nobody overlaps ``previous`` by ``min_iou``.
     """
     if len(candidates) == 0:
-        return None, False
-    if previous is not None:
-        overlap = box_iou(np.asarray(previous, np.float64), candidates)
-        if overlap.max() >= min_iou:
-            best = np.flatnonzero(overlap == overlap.max())     # ties: the higher score
-            return int(best[np.argmax(candidates[best, 4])]), False
-    return int(np.argmax(candidates[:, 4])), True
+        return None
+    if previous is None:
+        return int(np.argmax(candidates[:, 4]))
+    overlap = box_iou(np.asarray(previous, np.float64), candidates)
+    if overlap.max() < min_iou:
+        return None
+    best = np.flatnonzero(overlap == overlap.max())
+    return int(best[np.argmax(candidates[best, 4])])
 
 
 class PersonTrack:
     """One camera's person over consecutive frames: feed each frame's candidates in order.
 
-    ``counts`` holds the frames without a person and the restarts (a frame that chose by score
-    because nobody overlapped the previous box; the first frame is not counted).
+    The first frame takes the highest-scoring person; later frames the detection overlapping the
+    last kept box most. A frame where nobody overlaps it has no person (a missed detection must
+    not hand the track to a bystander); after ``max_lost`` such frames in a row the track starts
+    over from the highest score. ``counts`` holds the frames without the person and the restarts.
     """
 
-    def __init__(self, min_iou: float = 0.1):
-        self.min_iou, self.previous, self.counts = min_iou, None, Counter()
+    def __init__(self, min_iou: float = 0.1, max_lost: int = 10):
+        self.min_iou, self.max_lost = min_iou, max_lost
+        self.previous, self.lost, self.counts = None, 0, Counter()
 
     def update(self, candidates: np.ndarray) -> np.ndarray:
-        """(4,) the kept box of this frame, xyxy pixels; NaN when nobody was detected."""
-        index, restarted = select_person(candidates, self.previous, self.min_iou)
+        """(4,) the kept box of this frame, xyxy pixels; NaN when the person was not found."""
+        restart = self.previous is None or self.lost >= self.max_lost
+        index = select_person(candidates, None if restart else self.previous, self.min_iou)
         if index is None:
-            self.counts['frames without a person'] += 1
+            self.lost += 1
+            self.counts['frames without the person'] += 1
             return np.full(4, np.nan)
-        if restarted and self.previous is not None:
-            self.counts['restarts (no overlap with the previous box)'] += 1
-        self.previous = candidates[index, :4].copy()
+        if restart and self.previous is not None:
+            self.counts[f'restarts after {self.max_lost} frames without the person'] += 1
+        self.previous, self.lost = candidates[index, :4].copy(), 0
         return self.previous.copy()
 
 
