@@ -1,8 +1,10 @@
 # Self-supervised EpipolarPose on MPI-INF-3DHP (the layout of MMPose's
 # preprocess_mpi_inf_3dhp.py in data/mpi_inf_3dhp/), joints mapped to Human3.6M's 17, with the
 # settings of epipolar_h36m.py. Training views: the 8 chest-height cameras commonly used
-# (0, 1, 2, 4, 5, 6, 7, 8) serve as reference views; all 14 views enter the pseudo labels.
-# Make the labels once from your 2D model's multi-view keypoints (tools/precompute_2d.py):
+# (0, 1, 2, 4, 5, 6, 7, 8), the ones preprocess_mpi_inf_3dhp.py extracts.
+# Make the labels once from your 2D model's multi-view keypoints (tools/precompute_2d.py
+# CONFIG CHECKPOINT OUT --mpi-inf-3dhp data/mpi_inf_3dhp, or --from-annotation instead of the
+# model for the annotation's 2D):
 #   python tools/make_pseudo_labels.py data/mpi_inf_3dhp/annotations/mpi_inf_3dhp_train_multiview_2d.npz \
 #       data/mpi_inf_3dhp/annotations/mpi_inf_3dhp_train_pseudo_labels.npz --mode pooled
 _base_ = ['./epipolar_h36m.py']

@@ -1,7 +1,10 @@
 # Self-supervised EpipolarPose on Human3.6M with the paper's settings: ResNet-50, three
 # deconvolutions of 256 channels, 64 x 64 x 64 volumes from 256 x 256 crops, Adam lr 1e-3,
 # 140 epochs with steps at 90 and 120, batch 32. Data: MMPose's preprocess_h36m.py layout in
-# data/h36m/ plus the multi-view 2D keypoints of your 2D model (tools/precompute_2d.py) and the
+# data/h36m/ plus the multi-view 2D keypoints of your 2D model (tools/precompute_2d.py; or, for
+# the paper's ground-truth-2D setting, the annotation's 2D without a model:
+#   python tools/precompute_2d.py --from-annotation --h36m data/h36m \
+#       data/h36m/annotation_body3d/fps10/h36m_train_multiview_2d.npz) and the
 # pooled pseudo labels made from them once:
 #   python tools/make_pseudo_labels.py data/h36m/annotation_body3d/fps10/h36m_train_multiview_2d.npz \
 #       data/h36m/annotation_body3d/fps10/h36m_train_pseudo_labels.npz --mode pooled

@@ -35,10 +35,13 @@ def load_multiview_keypoints(path: str) -> dict:
 
     Keys: ``keypoints_2d`` (V, F, J, 3) pixels + score, ``intrinsics`` (V, 3, 3) pixels;
     optional ``distortion`` (V, 4|5|8), ``image_size`` (V, 2) (width, height),
-    ``camera_names`` (V,), ``joint_names`` (J,), ``image_names`` (V, F) (the image of each entry).
+    ``camera_names`` (V,), ``joint_names`` (J,), ``image_names`` (V, F) (the image of each entry),
+    ``session`` (F,) integers: the recording session of each frame (the cameras may have moved
+    between sessions; any integer labels, e.g. the Human3.6M subject number).
 
     Returns:
-        dict of the arrays (float64 for the numeric ones; absent optional keys are None).
+        dict of the arrays (float64 for the numeric ones, ``session`` int64; absent optional
+        keys are None).
     """
     arrays = load_npz(path, ('keypoints_2d', 'intrinsics'), 'multi-view keypoints file')
     keypoints_2d, intrinsics, distortion = check_multiview_inputs(
@@ -59,7 +62,24 @@ def load_multiview_keypoints(path: str) -> dict:
     if out['image_size'] is not None and np.asarray(out['image_size']).shape != (num_views, 2):
         raise ValueError(f"{path}: key 'image_size' must have shape (V, 2) = ({num_views}, 2), "
                          f"got {np.asarray(out['image_size']).shape}")
+    out['session'] = _check_session(path, arrays.get('session'), keypoints_2d.shape[1])
     return out
+
+
+def _check_session(path: str, session, num_frames: int):
+    """The ``session`` key as (F,) int64, or None when absent; errors name file, key and value."""
+    if session is None:
+        return None
+    if session.shape != (num_frames, ):
+        raise ValueError(f"{path}: key 'session' must have shape (F,) = ({num_frames},), one "
+                         f"integer per frame, got {session.shape}")
+    if session.dtype.kind not in 'iu':
+        bad = session if session.dtype.kind != 'f' else session[
+            ~np.isfinite(session) | (session != np.round(session))]
+        raise ValueError(f"{path}: key 'session' must hold integers (one recording session per "
+                         f"frame), got dtype {session.dtype}"
+                         + (f', e.g. {bad[:3].tolist()}' if len(bad) else ''))
+    return session.astype(np.int64)
 
 
 def save_pseudo_labels(path: str, labels: PseudoLabels) -> None:

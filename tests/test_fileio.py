@@ -58,3 +58,46 @@ def test_truncated_file(tmp_path):
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(ValueError, match='not a readable'):
         load_multiview_keypoints(str(path))
+
+
+def test_session_is_read_and_checked(tmp_path):
+    arrays = dict(keypoints_2d=np.zeros((2, 4, 17, 3)), intrinsics=np.stack([np.eye(3)] * 2))
+    assert load_multiview_keypoints(_write(tmp_path / 'none.npz', **arrays))['session'] is None
+    data = load_multiview_keypoints(_write(tmp_path / 'kp.npz', **arrays,
+                                           session=np.array([1, 1, 11, 11], np.int32)))
+    assert data['session'].dtype == np.int64 and list(data['session']) == [1, 1, 11, 11]
+    with pytest.raises(ValueError, match=r"short\.npz: key 'session' must have shape \(F,\) = "
+                                         r"\(4,\).*got \(3,\)"):
+        load_multiview_keypoints(_write(tmp_path / 'short.npz', **arrays,
+                                        session=np.array([1, 1, 2])))
+    with pytest.raises(ValueError, match=r"float\.npz: key 'session' must hold integers.*"
+                                         r"float64, e\.g\. \[1\.5, nan\]"):
+        load_multiview_keypoints(_write(tmp_path / 'float.npz', **arrays,
+                                        session=np.array([1.0, 1.5, np.nan, 2.0])))
+    with pytest.raises(ValueError, match=r"key 'session' must hold integers.*<U2"):
+        load_multiview_keypoints(_write(tmp_path / 'names.npz', **arrays,
+                                        session=np.array(['S1', 'S1', 'S5', 'S5'])))
+
+
+def _run_labels(tmp_path, name, **arrays):
+    source = _write(tmp_path / f'{name}.npz', **arrays)
+    return subprocess.run([sys.executable, osp.join(ROOT, 'tools', 'make_pseudo_labels.py'),
+                           source, str(tmp_path / f'{name}_labels.npz'), '--mode', 'per_frame'],
+                          capture_output=True, text=True, check=True)
+
+
+def test_cli_states_how_it_chose_the_left_right_pairs(tmp_path):
+    scene = make_scene(20, 3, seed=2)
+    arrays = dict(keypoints_2d=scene.keypoints_2d, intrinsics=scene.intrinsics)
+    result = _run_labels(tmp_path, 'unnamed', **arrays)
+    assert "no joint_names: its 17 joints are taken in Human3.6M's order" in result.stdout
+    openpose = ['MidHip', 'RHip', 'RKnee', 'RAnkle', 'LHip', 'LKnee', 'LAnkle', 'Spine',
+                'Chest', 'Neck', 'Head', 'LShoulder', 'LElbow', 'LWrist', 'RShoulder',
+                'RElbow', 'RWrist']
+    result = _run_labels(tmp_path, 'openpose', **arrays, joint_names=np.array(openpose))
+    assert 'left/right pairs from the joint names' in result.stdout
+    assert 'LHip/RHip' in result.stdout and 'LWrist/RWrist' in result.stdout
+    result = _run_labels(tmp_path, 'numbered', **arrays,
+                         joint_names=np.array([f'joint{i}' for i in range(17)]))
+    assert 'UserWarning: no left/right pair found in the joint names' in result.stderr
+    assert "'joint0', 'joint1'" in result.stderr

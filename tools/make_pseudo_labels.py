@@ -18,8 +18,8 @@ import numpy as np
 from tqdm import tqdm
 
 from epipolar_plugin.fileio import load_multiview_keypoints, save_pseudo_labels
-from epipolar_plugin.geometry import (flip_pairs_from_names, make_pseudo_labels,
-                                      pinhole_from_image_size)
+from epipolar_plugin.geometry import make_pseudo_labels, pinhole_from_image_size
+from epipolar_plugin.geometry.swaps import resolve_flip_pairs
 
 
 def parse_args():
@@ -99,9 +99,9 @@ def main():
         intrinsics = np.stack([pinhole_from_image_size(int(w), int(h))
                                for w, h in data['image_size']])
         distortion = None
-    flip_pairs = None
-    if data['joint_names'] is not None:
-        flip_pairs = flip_pairs_from_names(data['joint_names'])
+    flip_pairs, flip_note = resolve_flip_pairs(data['joint_names'],
+                                               data['keypoints_2d'].shape[2], args.input)
+    print(flip_note)
     labels = make_pseudo_labels(
         data['keypoints_2d'], intrinsics, distortion, mode=args.mode,
         reference_view=args.reference_view, min_score=args.min_score,

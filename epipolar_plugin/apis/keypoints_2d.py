@@ -1,13 +1,17 @@
-"""2D keypoints of multi-view images from any MMPose top-down model (``tools/precompute_2d.py``).
+"""2D keypoints of multi-view images from any MMPose top-down model (``tools/precompute_2d.py``),
+or from a dataset annotation's 2D.
 
-The output is the multi-view keypoints file of DESIGN.md section 4: ``keypoints_2d`` (V, F, J, 3)
-in pixels of the original images with scores, in Human3.6M's 17-joint order.
+The output is the multi-view keypoints file (``epipolar_plugin.fileio.load_multiview_keypoints``):
+``keypoints_2d`` (V, F, J, 3) in pixels of the original images with scores, in Human3.6M's
+17-joint order, and ``session`` (F,), the recording session of each frame.
 """
 import os
 import os.path as osp
 import pickle
+import re
 from collections import Counter
-from typing import Optional
+from dataclasses import dataclass
+from typing import Callable, Optional
 
 import cv2
 import numpy as np
@@ -15,7 +19,8 @@ import torch
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.logging import MMLogger
 
-from ..datasets.h36m_multiview import group_views, intrinsics_from_camera
+from ..datasets.h36m_multiview import MultiViewH36MDataset, group_views, intrinsics_from_camera
+from ..datasets.mpi_inf_3dhp import MultiViewMPIINF3DHPDataset
 from ..fileio import load_npz
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
@@ -24,31 +29,91 @@ CONVERTIBLE_DATASETS = ('h36m', 'coco', 'posetrack18', 'aic', 'crowdpose')
 H36M_BOX_PADDING = 1.2       # preprocess_h36m.py's boxes are 1.2 x the person's extent
 
 
-def h36m_layout_views(data_root: str, ann_file: str,
-                      camera_param_file: str = 'annotation_body3d/cameras.pkl') -> dict:
-    """The multi-view frames of an annotation file in MMPose's Human3.6M layout.
+def h36m_session(subject: str, sequence: str) -> int:
+    """Human3.6M calibrated its cameras per subject: session = subject number (S11 -> 11)."""
+    match = re.fullmatch(r'S(\d+)', subject)
+    if match is None:
+        raise ValueError(f"subject {subject!r} is not 'S<number>': cannot number its session")
+    return int(match.group(1))
+
+
+def mpi_inf_3dhp_session(subject: str, sequence: str) -> int:
+    """MPI-INF-3DHP calibrated its cameras per recording: session = 100 x subject + sequence
+    (S3, Seq2 -> 302)."""
+    match = (re.fullmatch(r'S(\d+)', subject), re.fullmatch(r'Seq(\d+)', sequence))
+    if None in match or int(match[1].group(1)) >= 100:
+        raise ValueError(f"subject {subject!r}, sequence {sequence!r} are not 'S<number>', "
+                         f"'Seq<number below 100>': cannot number their session")
+    return 100 * int(match[0].group(1)) + int(match[1].group(1))
+
+
+@dataclass(frozen=True)
+class AnnotationLayout:
+    """A multi-view dataset as one of MMPose's dataset converters writes it.
+
+    ``dataset`` is the plugin's dataset class of the layout: its ``parse_imgname``,
+    ``camera_key`` and ``joint_order`` are the single place that reads the layout.
+    """
+    name: str
+    dataset: type
+    ann_file: str                               # the training annotation, relative to the root
+    camera_param_file: str
+    session: Callable[[str, str], int]          # (subject, sequence) -> session number
+
+
+LAYOUTS = {
+    'h36m': AnnotationLayout('Human3.6M (preprocess_h36m.py)', MultiViewH36MDataset,
+                             'annotation_body3d/fps10/h36m_train.npz',
+                             'annotation_body3d/cameras.pkl', h36m_session),
+    'mpi_inf_3dhp': AnnotationLayout('MPI-INF-3DHP (preprocess_mpi_inf_3dhp.py)',
+                                     MultiViewMPIINF3DHPDataset,
+                                     'annotations/mpi_inf_3dhp_train.npz',
+                                     'annotations/cameras_train.pkl', mpi_inf_3dhp_session),
+}
+
+
+def _load_cameras(path: str) -> dict:
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'camera parameter file not found: {path}')
+    with open(path, 'rb') as file:
+        return pickle.load(file)
+
+
+def annotation_views(data_root: str, ann_file: Optional[str] = None, layout: str = 'h36m',
+                     camera_param_file: Optional[str] = None) -> dict:
+    """The multi-view frames of an annotation file in one of MMPose's layouts (``LAYOUTS``).
 
     Rows sharing (subject, sequence, frame number) form a frame; every frame must have the
-    same cameras, with the same intrinsics for every subject. Boxes come from the annotation's
-    ``center`` and ``scale`` (side / 200) without preprocess_h36m.py's 1.2 padding, which the
-    2D model's ``GetBBoxCenterScale`` adds back (its own 1.25).
+    same cameras (at least 2), with the same intrinsics in every session. Boxes come from the
+    annotation's ``center`` and ``scale`` (side / 200) without the converters' 1.2 padding,
+    which the 2D model's ``GetBBoxCenterScale`` adds back (its own 1.25).
+
+    Args:
+        data_root: the dataset root; ``ann_file`` and ``camera_param_file`` are relative to
+            it (default: the layout's training annotation and its camera file).
+        layout: a key of ``LAYOUTS``.
 
     Returns:
-        dict with ``image_names`` (V, F) relative to ``images/``, ``boxes`` (V, F, 4) xyxy
-        pixels, ``intrinsics`` (V, 3, 3), ``distortion`` (V, 5), ``camera_names`` (V,),
-        ``image_size`` (V, 2) (width, height; 0 where ``cameras.pkl`` has no ``w``/``h``).
+        dict with ``image_names`` (V, F) relative to ``images/``, ``rows`` (V, F) of the
+        annotation, ``boxes`` (V, F, 4) xyxy pixels, ``intrinsics`` (V, 3, 3), ``distortion``
+        (V, 5), ``camera_names`` (V,), ``image_size`` (V, 2) (width, height; 0 where the
+        camera file has no ``w``/``h``), ``session`` (F,) int64 (``LAYOUTS[layout].session``)
+        and ``ann_path``.
     """
-    ann_path = osp.join(data_root, ann_file)
+    if layout not in LAYOUTS:
+        raise ValueError(f'layout must be one of {sorted(LAYOUTS)}, got {layout!r}')
+    spec = LAYOUTS[layout]
+    ann_path = osp.join(data_root, ann_file or spec.ann_file)
     data = load_npz(ann_path, ('imgname', 'center', 'scale'), 'annotation file',
                     only_required=True)
     names, centers, scales = data['imgname'], data['center'], data['scale']
-    camera_path = osp.join(data_root, camera_param_file)
-    if not osp.isfile(camera_path):
-        raise FileNotFoundError(f'camera parameter file not found: {camera_path}')
-    with open(camera_path, 'rb') as file:
-        cameras = pickle.load(file)
-    frames = group_views(names)
+    camera_path = osp.join(data_root, camera_param_file or spec.camera_param_file)
+    cameras = _load_cameras(camera_path)
+    frames = group_views(names, spec.dataset.parse_imgname)
     camera_names = sorted({c for views in frames.values() for c in views})
+    if len(camera_names) < 2:
+        raise ValueError(f'{ann_path}: one camera ({camera_names}): a multi-view keypoints file '
+                         f'needs at least 2 (the training split of a multi-view capture)')
     incomplete = [key for key, views in frames.items() if len(views) != len(camera_names)]
     if incomplete:
         raise ValueError(f'{ann_path}: {len(incomplete)} frames lack some of the cameras '
@@ -57,37 +122,108 @@ def h36m_layout_views(data_root: str, ann_file: str,
     rows = np.array([[frames[key][c] for key in keys] for c in camera_names])   # (V, F)
     half = scales[rows] * 100.0 / H36M_BOX_PADDING     # the 2D model's pipeline pads again
     boxes = np.concatenate([centers[rows] - half[..., None], centers[rows] + half[..., None]], -1)
-    subjects = sorted({key[0] for key in keys})
-    for subject in subjects:
-        for camera in camera_names:
-            if (subject, camera) not in cameras:
-                raise KeyError(f'{camera_path}: no camera {(subject, camera)!r}')
-    subject = subjects[0]
-    params = [intrinsics_from_camera(cameras[(subject, c)]) for c in camera_names]
-    for other in subjects[1:]:        # one keypoints file holds one set of intrinsics per view
-        for camera, (matrix, distortion) in zip(camera_names, params):
-            k, d = intrinsics_from_camera(cameras[(other, camera)])
-            if not (np.allclose(k, matrix) and np.allclose(d, distortion)):
-                raise ValueError(f'{camera_path}: camera {camera} has other intrinsics for '
-                                 f'{other} than for {subject}; write one file per subject')
-    return dict(image_names=names[rows], boxes=boxes.astype(np.float64),
+    sessions = sorted({key[:2] for key in keys})
+    try:
+        session_of = {key: spec.session(*key) for key in sessions}
+    except ValueError as error:
+        raise ValueError(f'{ann_path}: {error}') from error
+    params = _session_intrinsics(cameras, camera_path, spec, sessions, camera_names)
+    size = [[int(np.ravel(cameras[spec.dataset.camera_key(*sessions[0], c)].get(key, 0))[0])
+             for key in ('w', 'h')] for c in camera_names]
+    return dict(image_names=names[rows], rows=rows, boxes=boxes.astype(np.float64),
                 intrinsics=np.stack([p[0] for p in params]),
                 distortion=np.stack([p[1] for p in params]), camera_names=np.array(camera_names),
-                image_size=np.array([[int(np.ravel(cameras[(subject, c)].get('w', 0))[0]),
-                                      int(np.ravel(cameras[(subject, c)].get('h', 0))[0])]
-                                     for c in camera_names]))
+                image_size=np.array(size), ann_path=ann_path,
+                session=np.array([session_of[key[:2]] for key in keys], dtype=np.int64))
 
 
-def folder_views(root: str) -> dict:
+def _session_intrinsics(cameras: dict, camera_path: str, spec: AnnotationLayout,
+                        sessions: list, camera_names: list) -> list:
+    """[(K (3, 3), distortion (5,))] per camera, checked equal in every (subject, sequence):
+    one keypoints file holds one set of intrinsics per view."""
+    params = None
+    for subject, sequence in sessions:
+        here = []
+        for camera in camera_names:
+            key = spec.dataset.camera_key(subject, sequence, camera)
+            if key not in cameras:
+                raise KeyError(f'{camera_path}: no camera {key!r}')
+            here.append(intrinsics_from_camera(cameras[key]))
+        if params is None:
+            params, first = here, (subject, sequence)
+            continue
+        for camera, (k, d), (k0, d0) in zip(camera_names, here, params):
+            if not (np.allclose(k, k0) and np.allclose(d, d0)):
+                raise ValueError(f'{camera_path}: camera {camera} has other intrinsics in '
+                                 f'{subject} {sequence} than in {first[0]} {first[1]}; write '
+                                 f'one keypoints file per set of intrinsics')
+    return params
+
+
+def annotation_keypoints(views: dict, layout: str = 'h36m') -> np.ndarray:
+    """(V, F, 17, 3) the annotation's 2D (``part``) of ``annotation_views``' frames in
+    Human3.6M's joint order, score 1 (0 and NaN where a coordinate is not finite): the exact
+    projections, the paper's ground-truth-2D setting."""
+    part = load_npz(views['ann_path'], ('part', ), 'annotation file', only_required=True)['part']
+    if part.ndim != 3 or part.shape[1:] not in ((17, 2), (17, 3)):
+        raise ValueError(f"{views['ann_path']}: key 'part' must have shape (N, 17, 2|3), got "
+                         f'{part.shape}')
+    order = LAYOUTS[layout].dataset.joint_order
+    if order is not None:
+        part = part[:, list(order)]
+    keypoints = np.concatenate([part[views['rows']][..., :2].astype(np.float64),
+                                np.ones(views['rows'].shape + (17, 1))], -1)
+    missing = ~np.isfinite(keypoints[..., :2]).all(-1)
+    keypoints[missing] = [np.nan, np.nan, 0.0]
+    return keypoints
+
+
+def folder_views(root: str, session_per_folder: bool = False) -> dict:
     """The synchronized frames of ``root/<camera>/<image>``: one sub-folder per camera, frame f
     of every camera is its f-th image in sorted order (the folders must hold equal counts).
 
+    With ``session_per_folder``, ``root/<session>/<camera>/<image>``: every top-level folder is
+    one recording session (the cameras may have moved in between) holding the same camera
+    folders; the frames are those of the sessions one after the other, sessions in sorted
+    order.
+
     Returns:
-        dict with ``image_names`` (V, F) relative to ``root`` and ``camera_names`` (V,).
+        dict with ``image_names`` (V, F) relative to ``root``, ``camera_names`` (V,) and
+        ``session`` (F,) int64, the index of each frame's session folder in sorted order
+        (None without ``session_per_folder``), ``session_names`` the session folders.
     """
+    if not session_per_folder:
+        camera_names, names = _camera_folders(root)
+        return dict(image_names=names, camera_names=camera_names, session=None,
+                    session_names=None)
+    session_names = _sub_folders(root)
+    if not session_names:
+        raise ValueError(f'{root}: no session folder (one per session expected: '
+                         f'ROOT/<session>/<camera>/<image>)')
+    camera_names, names, session = None, [], []
+    for index, folder in enumerate(session_names):
+        cameras, frames = _camera_folders(osp.join(root, folder), prefix=f'{folder}/')
+        if camera_names is not None and list(cameras) != list(camera_names):
+            raise ValueError(f'{root}: session {folder} has the cameras {list(cameras)}, '
+                             f'session {session_names[0]} {list(camera_names)}: every session '
+                             f'needs the same camera folders')
+        camera_names = cameras
+        names.append(frames)
+        session += [index] * frames.shape[1]
+    return dict(image_names=np.concatenate(names, axis=1), camera_names=camera_names,
+                session=np.array(session, dtype=np.int64), session_names=session_names)
+
+
+def _sub_folders(root: str) -> list:
     if not osp.isdir(root):
         raise FileNotFoundError(f'image folder not found: {root}')
-    camera_names = sorted(d for d in os.listdir(root) if osp.isdir(osp.join(root, d)))
+    return sorted(d for d in os.listdir(root) if osp.isdir(osp.join(root, d)))
+
+
+def _camera_folders(root: str, prefix: str = ''):
+    """(camera_names (V,), image names (V, F) = ``prefix<camera>/<image>``) of
+    ``root/<camera>/<image>``."""
+    camera_names = _sub_folders(root)
     if len(camera_names) < 2:
         raise ValueError(f'{root}: need one sub-folder per camera (at least 2), found '
                          f'{camera_names}')
@@ -97,8 +233,8 @@ def folder_views(root: str) -> dict:
     if len(set(counts.values())) != 1 or not counts[camera_names[0]]:
         raise ValueError(f'{root}: every camera folder needs the same number of images '
                          f'(one per synchronized frame), found {counts}')
-    names = np.array([[f'{c}/{f}' for f in files[c]] for c in camera_names])
-    return dict(image_names=names, camera_names=np.array(camera_names))
+    names = np.array([[f'{prefix}{c}/{f}' for f in files[c]] for c in camera_names])
+    return np.array(camera_names), names
 
 
 def to_h36m_joints(keypoints: np.ndarray, dataset_name: str) -> np.ndarray:

@@ -7,16 +7,19 @@ from mmengine.logging import MMLogger
 
 from mmpose.registry import METRICS
 from .clusters_file import load_pose_clusters
-from .pss import assign_clusters
+from .pss import pose_structure_score
 
 
 @METRICS.register_module()
 class PSSMetric(BaseMetric):
     """PSS@k for every k in ``k`` (keys ``PSS@50``, ``PSS@100``).
 
-    Reads each data sample's ``pred_instances.keypoints`` (1, J, 3) and
-    ``gt_instances.lifting_target`` (1, J, 3), as MMPose's ``MPJPE`` metric does, so both can sit
-    in one ``val_evaluator`` list. Results are kept per sample, so MMEngine's ``collect_results``
+    Reads each data sample's ``pred_instances.keypoints`` (1, J, 3),
+    ``gt_instances.lifting_target`` (1, J, 3) and ``gt_instances.lifting_target_visible``
+    (1, J), as MMPose's ``MPJPE`` metric does, so both can sit in one ``val_evaluator`` list.
+    Like ``MPJPE`` it leaves invisible joints out (``pss.assign_clusters``: each pose is
+    compared on its visible joints); a pose without a visible joint is not scored (counted in
+    the log). Results are kept per sample, so MMEngine's ``collect_results``
     gathers them across processes in dataset order and drops the distributed sampler's padding:
     the score does not depend on the number of processes.
 
@@ -38,9 +41,16 @@ class PSSMetric(BaseMetric):
     def process(self, data_batch: Optional[dict], data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
             pred = np.asarray(sample['pred_instances']['keypoints'], dtype=np.float64)
-            gt = np.asarray(sample['gt_instances']['lifting_target'], dtype=np.float64)
-            self.results.append(dict(pred=pred.reshape(-1, *pred.shape[-2:])[:1],
-                                     gt=gt.reshape(-1, *gt.shape[-2:])[:1]))
+            gt_instances = sample['gt_instances']
+            if 'lifting_target_visible' not in gt_instances:
+                raise KeyError('PSSMetric: a data sample has no '
+                               "gt_instances['lifting_target_visible'] (1, J), which MMPose's "
+                               'MPJPE reads too: add it to the dataset samples')
+            gt = np.asarray(gt_instances['lifting_target'], dtype=np.float64)
+            gt = gt.reshape(-1, *gt.shape[-2:])
+            visible = np.asarray(gt_instances['lifting_target_visible']).astype(bool)
+            self.results.append(dict(pred=pred.reshape(-1, *pred.shape[-2:])[:1], gt=gt[:1],
+                                     visible=visible.reshape(len(gt), -1)[:1]))
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         if not results:
@@ -48,16 +58,22 @@ class PSSMetric(BaseMetric):
                              'or the model returned no instances')
         pred = np.concatenate([r['pred'] for r in results])
         gt = np.concatenate([r['gt'] for r in results])
-        if pred.shape != gt.shape:
-            raise ValueError(f'PSSMetric: predictions {pred.shape} and ground truth {gt.shape} '
-                             f'differ in shape')
+        visible = np.concatenate([r['visible'] for r in results])
+        if pred.shape != gt.shape or visible.shape != gt.shape[:2]:
+            raise ValueError(f'PSSMetric: predictions {pred.shape}, ground truth {gt.shape} and '
+                             f'its visibility {visible.shape} differ in shape')
+        scored = visible.any(axis=1)
+        if not scored.any():
+            raise ValueError(f'PSSMetric: none of the {len(gt)} ground-truth poses has a visible '
+                             f'joint (lifting_target_visible): nothing to score')
         clusters = load_pose_clusters(self.clusters_file, self.ks, num_joints=gt.shape[1])
-        metrics = {}
-        for k in self.ks:
-            centers = clusters['centers'][k]
-            same = (assign_clusters(pred, centers, clusters['root_index'])
-                    == assign_clusters(gt, centers, clusters['root_index']))
-            metrics[f'PSS@{k}'] = float(np.mean(same))
+        metrics = {f'PSS@{k}': pose_structure_score(pred, gt, clusters['centers'][k],
+                                                      clusters['root_index'], visible)
+                   for k in self.ks}
         MMLogger.get_current_instance().info(
-            f'PSS on {len(gt)} poses with clusters from {clusters["source"]}')
+            f'PSS on {scored.sum()} poses with clusters from {clusters["source"]}'
+            + (f'; {len(gt) - scored.sum()} poses without a visible joint not scored'
+               if not scored.all() else '')
+            + (f'; {visible[scored].size - visible[scored].sum()} invisible joints left out'
+               if not visible[scored].all() else ''))
         return metrics

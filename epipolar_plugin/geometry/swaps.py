@@ -19,7 +19,9 @@ and no neighbouring frame to tell) is *ambiguous*: its pair is not used. Rigs of
 ``MAX_EXCHANGED_MANY_VIEWS`` exchanged views (and their complements).
 """
 import itertools
-from typing import Sequence, Tuple
+import re
+import warnings
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -35,14 +37,95 @@ MAX_EXCHANGED_MANY_VIEWS = 2
 PATTERN_BATCH = 16
 
 
+SIDE_WORDS = {'left': 'left', 'l': 'left', 'lft': 'left',
+              'right': 'right', 'r': 'right', 'rgt': 'right'}
+_CAMEL = re.compile(r'(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])')
+
+
+def joint_side(name: str) -> Tuple[Optional[str], str]:
+    """(side, base) of a joint name: side ``'left'``, ``'right'`` or None, and the name without
+    its side as lower-case words joined by ``_``; single glued letters (``lhip``) are left to
+    :func:`flip_pairs_from_names`.
+
+    Read schemes: ``left_hip``, ``l_hip``, ``hip_l``, ``LHip``, ``LShoulder``, ``leftHip``,
+    ``Left Hip``, ``L.Hip``, ``hip.L``, ``LeftUpLeg``, ``lefthip``.
+    """
+    words = [w.lower() for w in re.split(r'[^0-9A-Za-z]+', _CAMEL.sub(' ', str(name))) if w]
+    sides = [i for i, w in enumerate(words) if w in SIDE_WORDS]
+    if len(sides) == 1 and len(words) > 1:
+        index = sides[0]
+        return SIDE_WORDS[words[index]], '_'.join(words[:index] + words[index + 1:])
+    if not sides and words:
+        for side in ('left', 'right'):       # one word with 'left' / 'right' glued on
+            if words[0].startswith(side) and len(words[0]) > len(side):
+                return side, '_'.join([words[0][len(side):]] + words[1:])
+            if words[-1].endswith(side) and len(words[-1]) > len(side):
+                return side, '_'.join(words[:-1] + [words[-1][:-len(side)]])
+    return None, '_'.join(words)
+
+
 def flip_pairs_from_names(joint_names: Sequence[str]) -> tuple:
-    """(left, right) index pairs of names that differ only by ``left``/``right``."""
-    names = [str(name).lower() for name in joint_names]
-    pairs = []
-    for index, name in enumerate(names):
-        if 'left' in name and name.replace('left', 'right') in names:
-            pairs.append((index, names.index(name.replace('left', 'right'))))
-    return tuple(pairs)
+    """(left, right) index pairs of joints whose names differ only by their side, in the order
+    of the left joints.
+
+    Names are read by :func:`joint_side` (``left_hip``/``right_hip``, ``l_hip``/``r_hip``,
+    ``LHip``/``RHip``, ``LShoulder``/``RShoulder``, ``Left Hip``/``Right Hip``, ``hip_l``...);
+    a name without a side word may start with a glued letter (``lhip``/``rhip``,
+    ``LKNE``/``RKNE``: a first word of 3 or more letters). A base with more than one joint on a
+    side (ambiguous) gives no pair.
+    """
+    read = [joint_side(name) for name in joint_names]
+    for index, (side, base) in enumerate(read):
+        if side is None and len(base.split('_')[0]) > 2 and base[0] in 'lr':
+            read[index] = ('left' if base[0] == 'l' else 'right', base[1:])
+    joints = {}
+    for index, (side, base) in enumerate(read):
+        if side is not None:
+            joints.setdefault(base, {'left': [], 'right': []})[side].append(index)
+    pairs = [(sides['left'][0], sides['right'][0]) for sides in joints.values()
+             if len(sides['left']) == 1 and len(sides['right']) == 1]
+    return tuple(sorted(pairs))
+
+
+def resolve_flip_pairs(joint_names: Optional[Sequence[str]], num_joints: int,
+                       source: str = 'the keypoints file') -> Tuple[tuple, str]:
+    """The (left, right) joint pairs a detector may swap, and one sentence saying where they
+    come from (for the log and the label summary).
+
+    - names given: the pairs of :func:`flip_pairs_from_names`; none found: no pairs (swap
+      handling off) and a ``UserWarning`` naming ``source``'s names;
+    - no names and 17 joints: Human3.6M's order is assumed (``H36M_FLIP_PAIRS``; a file in
+      another 17-joint order, e.g. COCO's, needs ``joint_names``);
+    - no names and another count: no pairs (swap handling off).
+
+    Args:
+        joint_names: (J,) names, or None.
+        num_joints: J, the joints of the keypoints.
+        source: what the names came from, for the messages (e.g. the file's path).
+
+    Returns:
+        (pairs, note): a tuple of (left, right) index pairs and the sentence.
+    """
+    if joint_names is not None:
+        names = [str(name) for name in joint_names]
+        if len(names) != num_joints:
+            raise ValueError(f'{source}: {len(names)} joint names for {num_joints} joints')
+        pairs = flip_pairs_from_names(names)
+        if pairs:
+            named = ', '.join(f'{names[a]}/{names[b]}' for a, b in pairs)
+            return pairs, f'left/right pairs from the joint names of {source}: {named}'
+        note = (f'no left/right pair found in the joint names of {source} ({names}): swap '
+                f'handling is off (name the sides e.g. left_hip/right_hip, l_hip/r_hip or '
+                f'LHip/RHip)')
+        warnings.warn(note, UserWarning, stacklevel=2)
+        return (), note
+    if num_joints == 17:
+        return H36M_FLIP_PAIRS, (
+            f"{source} has no joint_names: its 17 joints are taken in Human3.6M's order "
+            f'(left/right pairs {H36M_FLIP_PAIRS}); a file in another 17-joint order (e.g. '
+            f"COCO's) needs joint_names")
+    return (), (f'{source} has no joint_names and {num_joints} joints (not Human3.6M\'s 17): '
+                f'no left/right pairs, swap handling is off')
 
 
 def flip_permutation(num_joints: int, flip_pairs: Sequence[tuple]) -> np.ndarray:

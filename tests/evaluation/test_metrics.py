@@ -11,12 +11,12 @@ from epipolar_plugin.evaluation import (PSSMetric, fit_pose_clusters, pose_struc
 from epipolar_plugin.synthetic import JOINT_NAMES, animate
 
 
-def _samples(poses, preds):
+def _samples(poses, preds, visible=None):
+    visible = np.ones(poses.shape[:2]) if visible is None else visible
     return [dict(pred_instances=dict(keypoints=p[None]),
-                 gt_instances=dict(lifting_target=g[None],
-                                   lifting_target_visible=np.ones((1, len(g)))),
+                 gt_instances=dict(lifting_target=g[None], lifting_target_visible=m[None]),
                  target_img_path=[f'S9/S9_Walking_1.54138969/S9_Walking_1.54138969_{i:06d}.jpg'])
-            for i, (g, p) in enumerate(zip(poses, preds))]
+            for i, (g, p, m) in enumerate(zip(poses, preds, visible))]
 
 
 @pytest.fixture(scope='module')
@@ -46,6 +46,40 @@ def test_metric_matches_the_function_and_sits_beside_mmpose_mpjpe(clusters):
     for k in (5, 10):
         assert metrics[f'PSS@{k}'] == pose_structure_score(pred, gt, centers[k])
     assert metrics['MPJPE'] > 0
+
+
+def test_invisible_joints_are_masked_as_mmpose_mpjpe_masks_them(clusters):
+    """Predictions exact on the visible joints and wild on the joints that
+    lifting_target_visible hides: MPJPE is 0, and so PSS is 1 (all poses in their ground
+    truth's cluster); a pose without a visible joint is left out."""
+    from mmengine.evaluator import Evaluator
+    import epipolar_plugin  # noqa: F401
+    path, _, gt, _ = clusters
+    rng = np.random.default_rng(1)
+    visible = np.ones(gt.shape[:2])
+    visible[:, 11:] = 0                                   # both arms hidden
+    visible[5] = 0                                        # no joint of pose 5
+    pred = gt.copy()
+    pred[:, 11:] += rng.normal(0, 0.6, pred[:, 11:].shape)
+    pred[5] = rng.normal(0, 1.0, pred[5].shape)
+    evaluator = Evaluator([dict(type='mmpose.MPJPE', mode='mpjpe'),
+                           dict(type='mmpose.PSSMetric', clusters_file=path, k=(5, 10))])
+    evaluator.dataset_meta = {}
+    evaluator.process(_samples(gt, pred, visible))
+    metrics = evaluator.evaluate(len(gt))
+    assert metrics['MPJPE'] == 0.0
+    assert metrics['PSS@5'] == metrics['PSS@10'] == 1.0
+    unmasked = PSSMetric(clusters_file=path, k=10)      # the same poses, every joint counted
+    unmasked.process({}, _samples(gt, pred))
+    assert unmasked.evaluate(len(gt))['PSS@10'] < 1.0
+    hidden = PSSMetric(clusters_file=path, k=10)
+    hidden.process({}, _samples(gt, pred, np.zeros(gt.shape[:2])))
+    with pytest.raises(ValueError, match='none of the 37 ground-truth poses has a visible'):
+        hidden.evaluate(len(gt))
+    no_mask = _samples(gt, pred)
+    del no_mask[0]['gt_instances']['lifting_target_visible']
+    with pytest.raises(KeyError, match='lifting_target_visible'):
+        PSSMetric(clusters_file=path, k=10).process({}, no_mask)
 
 
 def test_clear_errors_for_missing_file_wrong_k_wrong_skeleton_and_no_results(clusters, tmp_path):

@@ -77,3 +77,41 @@ def test_bad_inputs_are_named():
         pose_structure_score(poses[:, :16], poses[:, :16], centers)
     with pytest.raises(ValueError, match='k must be in'):
         fit_pose_clusters(poses[:4], 5)
+
+
+def test_hand_computed_assignment_on_the_visible_joints():
+    # three joints: root, a joint that decides the cluster, a joint that is hidden
+    centers = np.array([[0, 0, 0, 1.0, 0, 0, 0, 0, 0],     # "right"
+                        [0, 0, 0, 0, 0, 0, 0, 1.0, 0]])    # "down" (on the hidden joint)
+    pose = _pose([0, 0, 0], [1, 0, 0], [0, 9, 0])          # the hidden joint says "down"
+    visible = np.array([[True, True, False]])
+    assert assign_clusters(pose[None], centers)[0] == 1
+    assert assign_clusters(pose[None], centers, visible=visible)[0] == 0
+    assert assign_clusters(pose[None], centers, visible=np.zeros((1, 3)))[0] == -1
+
+
+def test_invisible_joints_do_not_change_the_score():
+    """As MMPose's MPJPE masks lifting_target_visible: whatever a prediction puts at a joint
+    that the ground truth marks invisible, the score stays; every joint visible is the
+    unmasked score; a pose with no visible joint is left out of the fraction."""
+    rng = np.random.default_rng(3)
+    gt = _poses(20)
+    centers = fit_pose_clusters(gt, 10)
+    pred = gt + rng.normal(0, 0.03, gt.shape)
+    visible = rng.random(gt.shape[:2]) > 0.3
+    visible[:, 0] = True
+    wild = np.where(visible[..., None], pred, rng.normal(0, 2.0, gt.shape))
+    masked = pose_structure_score(pred, gt, centers, visible=visible)
+    assert pose_structure_score(wild, gt, centers, visible=visible) == masked
+    assert pose_structure_score(wild, gt, centers) < masked          # the hidden joints count
+    assert pose_structure_score(pred, gt, centers, visible=np.ones(gt.shape[:2])) == \
+        pose_structure_score(pred, gt, centers)
+    none = visible.copy()
+    none[:10] = False
+    same = (assign_clusters(pred, centers, visible=none) == assign_clusters(gt, centers,
+                                                                           visible=none))
+    assert pose_structure_score(pred, gt, centers, visible=none) == same[10:].mean()
+    with pytest.raises(ValueError, match='no pose has a visible joint'):
+        pose_structure_score(pred, gt, centers, visible=np.zeros(gt.shape[:2]))
+    with pytest.raises(ValueError, match=r'visible must have shape \(N, J\)'):
+        pose_structure_score(pred, gt, centers, visible=visible[:, :5])
