@@ -33,8 +33,9 @@ def write_mpi_inf_3dhp_layout(root, out, images: bool = False) -> dict:
         seq = sequences.setdefault(sequence, len(sequences) + 1)
         cam = camera_index.setdefault(camera, len(camera_index))
         names.append(f'{subject}_Seq{seq}_Cam{cam}_{number:06d}.jpg')
-        params[f'{subject}_Seq{seq}_Cam{cam}'] = {k: v for k, v in cameras[(subject, camera)].items()
-                                                 if k in ('R', 'T', 'f', 'c', 'w', 'h')}
+        params[f'{subject}_Seq{seq}_Cam{cam}'] = {
+            k: v for k, v in cameras[(subject, camera)].items()
+            if k in ('R', 'T', 'f', 'c', 'w', 'h')}
         if images:
             shutil.copy(root / 'images' / str(name), out / 'images' / names[-1])
     (out / 'annotations').mkdir()

@@ -30,7 +30,7 @@ import os.path as osp
 
 import numpy as np
 
-from epipolar_plugin.apis.keypoints_2d import (LAYOUTS, annotation_keypoints, annotation_views,
+from epipolar_plugin.apis.keypoints_2d import (annotation_keypoints, annotation_views,
                                                detect_multiview_keypoints, folder_views)
 from epipolar_plugin.fileio import load_npz
 from epipolar_plugin.geometry.camera import pinhole_from_image_size
