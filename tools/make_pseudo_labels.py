@@ -17,8 +17,9 @@ import json
 import numpy as np
 from tqdm import tqdm
 
-from epipolar_plugin.fileio import load_multiview_keypoints, save_pseudo_labels
+from epipolar_plugin.fileio import atomic_output, load_multiview_keypoints, save_pseudo_labels
 from epipolar_plugin.geometry import make_pseudo_labels, pinhole_from_image_size
+from epipolar_plugin.geometry.pseudo_labels import OUTLIER_THRESHOLD, RANSAC_THRESHOLD
 from epipolar_plugin.geometry.swaps import resolve_flip_pairs
 
 
@@ -32,10 +33,18 @@ def parse_args():
     parser.add_argument('--reference-view', type=int, default=0)
     parser.add_argument('--min-score', type=float, default=0.3,
                         help='joints with a lower detection score are ignored')
-    parser.add_argument('--ransac-threshold', type=float, default=3.0, help='pixels')
-    parser.add_argument('--outlier-threshold', type=float, default=15.0,
-                        help='largest reprojection error of a label joint, pixels; also the '
+    parser.add_argument('--ransac-threshold', type=float, default=RANSAC_THRESHOLD,
+                        help="RANSAC threshold in units of the detector's noise (its 2D error's "
+                        'standard deviation, measured from the poses; independent of the image '
+                        'resolution)')
+    parser.add_argument('--outlier-threshold', type=float, default=OUTLIER_THRESHOLD,
+                        help='largest reprojection error of a label joint, same unit; also the '
                         "gate of a view's median error in a frame (robust mode)")
+    parser.add_argument('--ransac-threshold-px', type=float, default=None,
+                        help='explicit RANSAC threshold in pixels (overrides --ransac-threshold)')
+    parser.add_argument('--outlier-threshold-px', type=float, default=None,
+                        help='explicit outlier threshold in pixels (overrides '
+                        '--outlier-threshold)')
     parser.add_argument('--min-triangulation-angle', type=float, default=15.0,
                         help='degrees; joints seen only by (nearly) facing or parallel cameras '
                         'are not labelled')
@@ -69,19 +78,39 @@ def print_summary(summary: dict, output: str) -> None:
     for key in ('frame_status', 'view_status', 'joint_status'):
         counts = ', '.join(f'{name}: {count}' for name, count in summary[key].items())
         print(f'  {key.replace("_", " ")}: {counts}')
+    for session in summary['sessions']:
+        print_session(session, len(summary['sessions']) > 1)
+
+
+def print_session(session: dict, several: bool) -> None:
+    """The per-view table, frame quality and possible rig changes of one recording session."""
+    if several:
+        print(f"  session {session['session']}: {session['frames']} frames, valid joints "
+              f"{session['valid_joint_fraction']:.1%}")
+    print(f"  detector noise {show(session['noise_px'], '.2f')} px -> thresholds: RANSAC "
+          f"{show(session['ransac_threshold_px'], '.2f')} px, outlier "
+          f"{show(session['outlier_threshold_px'], '.2f')} px")
     print(f"  {'view':>6}{'status':>14}{'error px':>10}{'bad':>8}{'used':>8}{'inliers':>9}"
-          f"{'swapped':>9}{'offset':>8}{'focal px':>10}  flag")
-    for view in summary['views']:
+          f"{'swapped':>9}{'offset':>8}{'focal px':>10}{'person px':>11}  flag")
+    for view in session['views']:
         print(f"  {view['view']:>6}{view['status']:>14}{show(view['error_px'], '>10.2f')}"
               f"{show(view['bad_fraction'], '>8.1%')}{show(view['used_fraction'], '>8.1%')}"
               f"{show(view['inlier_ratio'], '>9.1%')}{view['swapped_frames']:>9}"
-              f"{view['sync_offset']:>8}{show(view['focal_px'], '>10.1f')}  "
-              f"{'FLAGGED' if view['flagged'] else ''}")
-    frames = summary['frame_quality']
+              f"{view['sync_offset']:>8}{show(view['focal_px'], '>10.1f')}"
+              f"{show(view['person_size_px'], '>11.1f')}  {'FLAGGED' if view['flagged'] else ''}")
+    frames = session['frame_quality']
     if frames['worst']:
         worst = ', '.join(f"{f['frame']} ({f['error_px']:.1f} px)" for f in frames['worst'])
         print(f"  frame error px: median {show(frames['error_px_median'], '.2f')}, 95th "
               f"percentile {show(frames['error_px_p95'], '.2f')}; worst frames: {worst}")
+    for change in session['rig_changes']:
+        print(f"  frames {change['start']}-{change['stop'] - 1} fit the rig much worse "
+              f"(median error {change['error_px']:.2f} px, {change['elsewhere_px']:.2f} px "
+              "elsewhere): were the cameras moved? give each recording its own 'session' in "
+              "the keypoints file")
+
+
+def print_flags(summary: dict) -> None:
     if summary['flagged_views']:
         print(f"  flagged views {summary['flagged_views']}: their detections disagree with the "
               "other views in many frames; see the README (Pseudo-label quality) for what to do")
@@ -105,21 +134,22 @@ def main():
     labels = make_pseudo_labels(
         data['keypoints_2d'], intrinsics, distortion, mode=args.mode,
         reference_view=args.reference_view, min_score=args.min_score,
-        ransac_threshold_px=args.ransac_threshold, outlier_threshold_px=args.outlier_threshold,
+        ransac_threshold=args.ransac_threshold, outlier_threshold=args.outlier_threshold,
+        ransac_threshold_px=args.ransac_threshold_px,
+        outlier_threshold_px=args.outlier_threshold_px, session=data.get('session'),
         min_triangulation_angle_deg=args.min_triangulation_angle, refine=not args.no_refine,
         seed=args.seed, robust=False if args.plain else None, flip_pairs=flip_pairs,
         refine_focal=args.refine_focal or args.guess_intrinsics, sync=args.sync,
         max_sync_offset=args.max_sync_offset,
         progress=lambda frames: tqdm(frames, desc='frames', unit='frame'))
-    save_pseudo_labels(args.output, labels)
+    output = save_pseudo_labels(args.output, labels)    # '.npz' appended to a name without it
     summary = labels.summary()
-    print_summary(summary, args.output)
-    with open(args.output[:-4] + '_summary.json' if args.output.endswith('.npz')
-              else args.output + '.summary.json', 'w') as file:
+    print_summary(summary, output)
+    print_flags(summary)
+    with atomic_output(output[:-4] + '_summary.json') as temporary, open(temporary, 'w') as file:
         json.dump(summary, file, indent=2)
     from epipolar_plugin.visualization.label_quality import save_label_quality
-    print('  quality picture: ' + save_label_quality(args.output, labels, data['camera_names'],
-                                                     args.outlier_threshold))
+    print('  quality picture: ' + save_label_quality(args.output, labels, data['camera_names']))
 
 
 if __name__ == '__main__':

@@ -10,6 +10,7 @@ import argparse
 
 import numpy as np
 
+from epipolar_plugin.fileio import save_npz
 from epipolar_plugin.synthetic import JOINT_NAMES, DetectionNoise, make_scene
 
 
@@ -24,15 +25,15 @@ def main():
     scene = make_scene(args.frames, args.cameras, seed=args.seed,
                        noise=DetectionNoise(pixel_sigma=args.pixel_sigma))
     poses = [scene.relative_pose(v) for v in range(args.cameras)]
-    np.savez_compressed(
-        args.output, keypoints_2d=scene.keypoints_2d, intrinsics=scene.intrinsics,
+    output = save_npz(args.output, dict(
+        keypoints_2d=scene.keypoints_2d, intrinsics=scene.intrinsics,
         distortion=scene.distortion,
         image_size=np.array([[c.width, c.height] for c in scene.cameras]),
         camera_names=np.array([f'cam{v}' for v in range(args.cameras)]),
         joint_names=np.array(JOINT_NAMES), gt_keypoints_3d=scene.joints_camera[0],
         gt_rotations=np.stack([p[0] for p in poses]),
-        gt_translations=np.stack([p[1] for p in poses]))
-    print(f'wrote {args.output}: {args.cameras} views x {args.frames} frames x '
+        gt_translations=np.stack([p[1] for p in poses])))
+    print(f'wrote {output}: {args.cameras} views x {args.frames} frames x '
           f'{len(JOINT_NAMES)} joints')
 
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from epipolar_plugin.apis.keypoints_2d import (annotation_keypoints, annotation_views,
                                                detect_multiview_keypoints, folder_views)
-from epipolar_plugin.fileio import load_npz
+from epipolar_plugin.fileio import load_boxes, load_calibration, save_npz
 from epipolar_plugin.geometry.camera import pinhole_from_image_size
 from epipolar_plugin.synthetic.skeleton import JOINT_NAMES
 
@@ -152,12 +152,7 @@ def folder_cameras(args, views: dict, image_paths: np.ndarray):
         sizes.append((image.shape[1], image.shape[0]))
     num_views = len(views['camera_names'])
     if args.intrinsics:   # in the sorted order of the camera folders
-        calibration = load_npz(args.intrinsics, ('intrinsics', ))
-        intrinsics = calibration['intrinsics']
-        if intrinsics.shape != (num_views, 3, 3):
-            raise ValueError(f'{args.intrinsics}: intrinsics must have shape ({num_views}, 3, 3) '
-                             f"for cameras {list(views['camera_names'])}, got {intrinsics.shape}")
-        distortion = calibration.get('distortion', np.zeros((num_views, 5)))
+        intrinsics, distortion = load_calibration(args.intrinsics, num_views)
     elif args.guess_intrinsics:
         intrinsics = np.stack([pinhole_from_image_size(w, h) for w, h in sizes])
         distortion = np.zeros((num_views, 5))
@@ -187,7 +182,7 @@ def capture_views(args) -> dict:
         views['intrinsics'], views['distortion'], views['image_size'] = folder_cameras(
             args, views, views['image_paths'])
     if args.boxes:
-        views['boxes'] = load_npz(args.boxes, ('boxes', ))['boxes']
+        views['boxes'] = load_boxes(args.boxes, *views['image_names'].shape)
     if args.det_config:
         views['boxes'] = detector_boxes(args, views['image_paths'])
     return views
@@ -241,8 +236,8 @@ def main():
     else:
         keypoints, readable = model_keypoints(args, views)
         source = args.config
-    np.savez_compressed(args.output, **keypoints_file(keypoints, views))
-    print(f'wrote {args.output} from {source}: {summary(keypoints, readable, views)}')
+    output = save_npz(args.output, keypoints_file(keypoints, views))
+    print(f'wrote {output} from {source}: {summary(keypoints, readable, views)}')
 
 
 if __name__ == '__main__':

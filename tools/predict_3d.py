@@ -13,6 +13,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from epipolar_plugin.fileio import save_npz
+
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
@@ -55,9 +57,9 @@ def main():
                 ids.append(int(sample.metainfo['id']))
                 paths.append(sample.metainfo['img_path'])
                 poses.append(np.asarray(sample.pred_instances.keypoints[0], np.float32))
-    np.savez_compressed(args.output, ids=np.array(ids), img_paths=np.array(paths),
-                        keypoints_3d=np.stack(poses))
-    print(f'wrote {args.output}: {len(ids)} samples')
+    output = save_npz(args.output, dict(ids=np.array(ids), img_paths=np.array(paths),
+                                        keypoints_3d=np.stack(poses)))
+    print(f'wrote {output}: {len(ids)} samples')
 
 
 if __name__ == '__main__':

@@ -113,6 +113,8 @@ def extract_frames(readers: dict, folders: dict, frames: list, jpeg_quality: int
     """
     import cv2
     from tqdm import tqdm
+
+    from epipolar_plugin.fileio import atomic_output
     keep, written = set(frames), 0
     last = frames[-1] if frames else -1
     digits = max(6, len(str(last)))
@@ -128,8 +130,9 @@ def extract_frames(readers: dict, folders: dict, frames: list, jpeg_quality: int
             continue
         for name, image in images.items():
             path = osp.join(folders[name], f'{index:0{digits}d}.jpg')
-            if not cv2.imwrite(path, image, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality]):
-                raise OSError(f'cannot write {path}')
+            with atomic_output(path, durable=False) as temporary:
+                if not cv2.imwrite(temporary, image, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality]):
+                    raise OSError(f'cannot write {path}')
         written += 1
         bar.update()
     bar.close()
@@ -168,6 +171,7 @@ def camera_parameters(args, readers: dict) -> dict:
 
 
 def main(argv=None):
+    from epipolar_plugin.fileio import save_npz
     args = parse_args(argv)
     readers = open_videos(args.videos)
     cameras = camera_parameters(args, readers)
@@ -176,7 +180,7 @@ def main(argv=None):
         raise SystemExit(f'no frames to keep: --start {args.start} is past the shortest video')
     folders = prepare_folders(args.out, list(readers))
     written = extract_frames(readers, folders, frames, args.jpeg_quality)
-    np.savez(osp.join(args.out, 'intrinsics.npz'), **cameras)
+    save_npz(osp.join(args.out, 'intrinsics.npz'), cameras, compressed=False)
     fps = next(iter(readers.values())).fps
     print(f'wrote {written} frames x {len(readers)} cameras ({fps:g} fps in the videos, every '
           f'{args.every}-th from {args.start}) to {args.out}/<camera>/ and '

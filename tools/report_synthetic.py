@@ -22,6 +22,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from epipolar_plugin.evaluation import load_pose_clusters, pose_structure_score
+from epipolar_plugin.fileio import atomic_output
 from epipolar_plugin.geometry import mean_joint_error, procrustes_align, root_centre, scale_align
 from epipolar_plugin.visualization import save_skeleton_grid
 
@@ -121,7 +122,8 @@ def main():
                      f"{1000 * runs[refined]['N-MPJPE']:.1f} mm, PSS@50 {runs[own]['PSS@50']:.3f} "
                      f"-> {runs[refined]['PSS@50']:.3f}")
     print('\n'.join(lines))
-    with open(osp.join(args.out, 'report.json'), 'w') as file:
+    with atomic_output(osp.join(args.out, 'report.json')) as temporary, \
+            open(temporary, 'w') as file:
         json.dump(dict(table=table, pseudo_label_n_mpjpe=label_error,
                        pseudo_label_valid_fraction=label_valid, text=lines), file, indent=2)
 

@@ -9,6 +9,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from epipolar_plugin.engine import setup_cpu_distributed
+from epipolar_plugin.fileio import atomic_output
 
 
 def parse_args():
@@ -159,7 +160,8 @@ def main():
 
             def after_test_epoch(self, _, metrics=None):
                 if metrics is not None:
-                    mmengine.dump(metrics, args.out)
+                    with atomic_output(args.out) as temporary:
+                        mmengine.dump(metrics, temporary)
 
         runner.register_hook(SaveMetricHook(), 'LOWEST')
 

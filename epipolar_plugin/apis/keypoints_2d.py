@@ -7,7 +7,6 @@ The output is the multi-view keypoints file (``epipolar_plugin.fileio.load_multi
 """
 import os
 import os.path as osp
-import pickle
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from mmengine.logging import MMLogger
 
 from ..datasets.h36m_multiview import MultiViewH36MDataset, group_views, intrinsics_from_camera
 from ..datasets.mpi_inf_3dhp import MultiViewMPIINF3DHPDataset
-from ..fileio import load_npz
+from ..fileio import load_camera_params, load_npz
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 # 2D datasets whose joints MMPose's convert_keypoint_definition maps to Human3.6M's 17
@@ -72,13 +71,6 @@ LAYOUTS = {
 }
 
 
-def _load_cameras(path: str) -> dict:
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'camera parameter file not found: {path}')
-    with open(path, 'rb') as file:
-        return pickle.load(file)
-
-
 def annotation_views(data_root: str, ann_file: Optional[str] = None, layout: str = 'h36m',
                      camera_param_file: Optional[str] = None) -> dict:
     """The multi-view frames of an annotation file in one of MMPose's layouts (``LAYOUTS``).
@@ -108,7 +100,7 @@ def annotation_views(data_root: str, ann_file: Optional[str] = None, layout: str
                     only_required=True)
     names, centers, scales = data['imgname'], data['center'], data['scale']
     camera_path = osp.join(data_root, camera_param_file or spec.camera_param_file)
-    cameras = _load_cameras(camera_path)
+    cameras = load_camera_params(camera_path)
     frames = group_views(names, spec.dataset.parse_imgname)
     camera_names = sorted({c for views in frames.values() for c in views})
     if len(camera_names) < 2:

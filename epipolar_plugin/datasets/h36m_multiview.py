@@ -1,6 +1,5 @@
 """Human3.6M (MMPose's preprocessed layout) with the views of each frame grouped together."""
 import os.path as osp
-import pickle
 from collections import defaultdict
 from typing import Optional, Sequence
 
@@ -8,7 +7,8 @@ import numpy as np
 from mmengine.logging import MMLogger
 
 from mmpose.registry import DATASETS
-from ..fileio import load_multiview_keypoints, load_npz, load_pseudo_labels_for
+from ..fileio import (load_camera_params, load_multiview_keypoints, load_npz,
+                      load_pseudo_labels_for)
 from .pose_metainfo import PoseMetainfoDataset
 
 
@@ -126,11 +126,7 @@ class MultiViewH36MDataset(PoseMetainfoDataset):
         return load_npz(self.ann_file, required, 'annotation file')
 
     def _load_cameras(self) -> dict:
-        path = self._path(self.camera_param_file)
-        if not osp.isfile(path):
-            raise FileNotFoundError(f'camera parameter file not found: {path}')
-        with open(path, 'rb') as file:
-            return pickle.load(file)
+        return load_camera_params(self._path(self.camera_param_file))
 
     def load_data_list(self) -> list:
         logger = MMLogger.get_current_instance()
@@ -246,5 +242,5 @@ class MultiViewH36MDataset(PoseMetainfoDataset):
         labels = None
         if self.pseudo_label_file is not None:
             labels = load_pseudo_labels_for(self._path(self.pseudo_label_file), path,
-                                            names.shape[1])
+                                            names.shape[1], names.shape[0])
         return detections, labels

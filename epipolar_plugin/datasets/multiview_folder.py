@@ -61,7 +61,8 @@ class MultiViewFolderDataset(PoseMetainfoDataset):
             cameras.index(str(v)) if str(v) in cameras else int(v) for v in self.reference_views]
         labels = None
         if self.pseudo_label_file is not None:
-            labels = load_pseudo_labels_for(self._path(self.pseudo_label_file), path, num_frames)
+            labels = load_pseudo_labels_for(self._path(self.pseudo_label_file), path, num_frames,
+                                            num_views)
         data_list, skipped = [], Counter()
         prefix = self.data_prefix.get('img', '')
         for frame in range(0, num_frames, self.frame_step):

@@ -31,6 +31,7 @@ from dataclasses import asdict
 import cv2
 import numpy as np
 
+from ..fileio import atomic_output
 from ..geometry.camera import project_points, world_to_camera
 from .detections import DetectionNoise, simulate_detections
 from .render import (random_appearance, random_room, render_background, render_frames,
@@ -63,10 +64,11 @@ def camera_dict(camera, camera_id: str, index: int) -> dict:
 
 
 def save_npz(path: str, **arrays) -> None:
-    """``np.savez`` with fixed zip timestamps, so equal arrays give equal bytes."""
+    """``np.savez`` with fixed zip timestamps, so equal arrays give equal bytes (atomically)."""
     import io
     import zipfile
-    with zipfile.ZipFile(path, 'w', compression=zipfile.ZIP_STORED) as archive:
+    with atomic_output(path) as temporary, \
+            zipfile.ZipFile(temporary, 'w', compression=zipfile.ZIP_STORED) as archive:
         for name, value in arrays.items():
             buffer = io.BytesIO()
             np.lib.format.write_array(buffer, np.asanyarray(value), allow_pickle=False)
@@ -114,8 +116,10 @@ def _render_sequence(out_dir, subject, sequence, ids, cameras, joints_world, app
                                backgrounds[v], appearance, rng)
         for f in range(num_frames):
             names[v, f] = f'{subject}/{folder}/{folder}_{numbers[f]:06d}.jpg'
-            cv2.imwrite(osp.join(out_dir, 'images', names[v, f]), images[f],
-                        [cv2.IMWRITE_JPEG_QUALITY, 92])
+            path = osp.join(out_dir, 'images', names[v, f])
+            with atomic_output(path, durable=False) as temporary:
+                if not cv2.imwrite(temporary, images[f], [cv2.IMWRITE_JPEG_QUALITY, 92]):
+                    raise OSError(f'cannot write {path}')
         middle.append(images[num_frames // 2])
         center, scale = _box(clean[v])
         ones = np.ones(clean[v].shape[:2] + (1, ))
@@ -159,7 +163,8 @@ def make_synthetic_dataset(out_dir: str, frames: int = 400, num_cameras: int = 4
     subjects = [s for split in SPLITS.values() for s in split]
     camera_params = {(s, cid): camera_dict(c, cid, v) for s in subjects
                      for v, (c, cid) in enumerate(zip(cameras, ids))}
-    with open(osp.join(out_dir, 'annotation_body3d', 'cameras.pkl'), 'wb') as file:
+    with atomic_output(osp.join(out_dir, 'annotation_body3d', 'cameras.pkl')) as temporary, \
+            open(temporary, 'wb') as file:
         pickle.dump(camera_params, file)
 
     bar = tqdm(total=len(subjects) * len(SEQUENCES), desc='synthetic sequences',
@@ -209,7 +214,8 @@ def make_synthetic_dataset(out_dir: str, frames: int = 400, num_cameras: int = 4
             for name, poses in (('joint3d_stats', poses_3d), ('joint2d_stats', poses_2d),
                                 ('joint3d_rel_stats', poses_3d[:, 1:] - poses_3d[:, :1]),
                                 ('joint2d_rel_stats', poses_2d[:, 1:] - poses_2d[:, :1])):
-                with open(osp.join(annotation_dir, f'{name}.pkl'), 'wb') as file:
+                with atomic_output(osp.join(annotation_dir, f'{name}.pkl')) as temporary, \
+                        open(temporary, 'wb') as file:
                     pickle.dump(_pose_stats(poses), file)
     bar.close()
     write_contact_sheet(osp.join(out_dir, 'contact_sheet.png'), sheet)
@@ -218,7 +224,8 @@ def make_synthetic_dataset(out_dir: str, frames: int = 400, num_cameras: int = 4
                    camera_ids=ids, sequences=list(SEQUENCES.values()), splits=per_split,
                    detection_noise=asdict(noise),
                    detection_noise_pixels=asdict(scaled_noise))
-    with open(osp.join(out_dir, 'synthetic_meta.json'), 'w') as file:
+    with atomic_output(osp.join(out_dir, 'synthetic_meta.json')) as temporary, \
+            open(temporary, 'w') as file:
         json.dump(summary, file, indent=2)
     return summary
 
@@ -241,4 +248,6 @@ def write_contact_sheet(path: str, tiles: list, zoom: int = 2) -> None:
                     cv2.circle(tile, (int(round(x * zoom)), int(round(y * zoom))), 2, colour, -1)
             row.append(tile)
         rows.append(np.concatenate(row, axis=1))
-    cv2.imwrite(path, np.concatenate(rows, axis=0))
+    with atomic_output(path) as temporary:
+        if not cv2.imwrite(temporary, np.concatenate(rows, axis=0)):
+            raise OSError(f'cannot write {path}')

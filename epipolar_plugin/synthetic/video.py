@@ -11,6 +11,7 @@ import os.path as osp
 import cv2
 import numpy as np
 
+from ..fileio import atomic_output
 from ..geometry.camera import project_points, world_to_camera
 from .detections import DetectionNoise, simulate_detections
 from .h36m_layout import FOCAL_PER_PIXEL
@@ -23,12 +24,14 @@ from .skeleton import animate, random_body
 def write_video(path: str, frames: np.ndarray, fps: float) -> None:
     """Write (F, H, W, 3) uint8 BGR frames as an MPEG-4 (``mp4v``) video with OpenCV."""
     height, width = frames.shape[1:3]
-    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), float(fps), (width, height))
-    if not writer.isOpened():
-        raise OSError(f'OpenCV cannot write the video {path} (codec mp4v)')
-    for frame in frames:
-        writer.write(np.ascontiguousarray(frame))
-    writer.release()
+    with atomic_output(path) as temporary:
+        writer = cv2.VideoWriter(temporary, cv2.VideoWriter_fourcc(*'mp4v'), float(fps),
+                                 (width, height))
+        if not writer.isOpened():
+            raise OSError(f'OpenCV cannot write the video {path} (codec mp4v)')
+        for frame in frames:
+            writer.write(np.ascontiguousarray(frame))
+        writer.release()
 
 
 def write_sequence_videos(out_dir: str, num_frames: int = 40, num_cameras: int = 3,

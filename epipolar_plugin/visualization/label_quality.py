@@ -13,6 +13,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from ..fileio import atomic_output
+
 
 def frame_runs(mask: np.ndarray) -> list:
     """[(first, last + 1), ...] of the runs of True in a (F,) bool array."""
@@ -99,7 +101,8 @@ def plot_label_quality(path: str, frame_view_error_px: np.ndarray, view_flagged:
     draw_rig_top_view(figure.add_subplot(grid[:, 1]), rotations, translations, view_flagged,
                       names, reference_view)
     figure.tight_layout()
-    figure.savefig(path, dpi=90)
+    with atomic_output(path) as temporary:
+        figure.savefig(temporary, dpi=90)
     plt.close(figure)
 
 

@@ -8,6 +8,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from ..fileio import atomic_output
+
 H36M_PARENTS = (-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 9, 8, 11, 12, 8, 14, 15)
 
 
@@ -66,5 +68,6 @@ def save_skeleton_grid(path: str, panels: Sequence[Sequence[tuple]],
         if index == 0 and any(label for _, _, label in panel):
             ax.legend(fontsize=6, loc='upper left')
     figure.tight_layout()
-    figure.savefig(path, dpi=90)
+    with atomic_output(path) as temporary:
+        figure.savefig(temporary, dpi=90)
     plt.close(figure)

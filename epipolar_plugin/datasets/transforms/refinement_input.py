@@ -10,7 +10,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmpose.registry import TRANSFORMS
-from ...fileio import load_npz
+from ...fileio import load_predictions
 from ...geometry.align import pose_size
 
 
@@ -37,10 +37,9 @@ class AttachImagePrediction(BaseTransform):
 
     def _load(self):
         path = self.predictions_file
-        data = load_npz(path, ('ids', 'keypoints_3d'), 'image-model predictions',
-                        f'; make them with python tools/predict_3d.py IMAGE_CONFIG CHECKPOINT '
-                        f'{path} --ann-file <split>', only_required=True)
-        self._index = {int(i): pose for i, pose in zip(data['ids'], data['keypoints_3d'])}
+        self._index = load_predictions(
+            path, f'; make them with python tools/predict_3d.py IMAGE_CONFIG CHECKPOINT {path} '
+            '--ann-file <split>')
 
     def transform(self, results: dict) -> dict:
         if self._index is None:
