@@ -149,7 +149,8 @@ def main():
     with atomic_output(output[:-4] + '_summary.json') as temporary, open(temporary, 'w') as file:
         json.dump(summary, file, indent=2)
     from epipolar_plugin.visualization.label_quality import save_label_quality
-    print('  quality picture: ' + save_label_quality(args.output, labels, data['camera_names']))
+    pictures = save_label_quality(args.output, labels, data['camera_names'])
+    print('  quality: ' + ', '.join(pictures))
 
 
 if __name__ == '__main__':

@@ -130,21 +130,41 @@ def draw_rig_top_view(ax, rotations, translations, view_flagged, names, referenc
     ax.tick_params(labelsize=7)
 
 
-def quality_picture_path(label_path: str) -> str:
-    """``OUT_quality.png`` beside the label file ``OUT.npz``."""
+def quality_picture_path(label_path: str, session=None) -> str:
+    """``OUT_quality.png`` beside the label file ``OUT.npz``; ``OUT_quality_session<id>.png``
+    for one session of several."""
     stem = label_path[:-4] if label_path.endswith('.npz') else label_path
-    return stem + '_quality.png'
+    return stem + ('_quality.png' if session is None else f'_quality_session{session}.png')
 
 
-def save_label_quality(label_path: str, labels, camera_names=None,
-                       outlier_threshold_px: Optional[float] = None) -> str:
-    """The quality picture of ``labels`` (a ``PseudoLabels`` or its ``as_dict()``), written
-    beside ``label_path``; returns the picture's path."""
+def save_label_quality(label_path: str, labels, camera_names=None) -> list:
+    """The quality pictures of ``labels`` (a ``PseudoLabels`` or its ``as_dict()``) beside
+    ``label_path``: one, or one per recording session (each session has its own rig).
+
+    Per-session arrays (``view_flagged``, ``sync_offset``, ``outlier_threshold_px``) have a
+    first axis S in the order of ``session_ids``; labels without sessions are one session.
+
+    Returns:
+        the pictures' paths.
+    """
     arrays = labels if isinstance(labels, dict) else labels.as_dict()
-    path = quality_picture_path(label_path)
-    plot_label_quality(path, arrays['frame_view_error_px'], arrays['view_flagged'],
-                       arrays['sync_offset'], arrays['rotations'], arrays['translations'],
-                       arrays['frame_view_used'], camera_names=camera_names,
-                       reference_view=int(arrays['reference_view']),
-                       outlier_threshold_px=outlier_threshold_px)
-    return path
+    flagged = np.atleast_2d(arrays['view_flagged'])
+    offsets = np.atleast_2d(arrays['sync_offset'])
+    num_frames = len(arrays['frame_view_error_px'])
+    session = arrays.get('session')
+    session = np.zeros(num_frames, int) if session is None else np.asarray(session)
+    ids = arrays.get('session_ids')
+    ids = np.unique(session) if ids is None else np.asarray(ids)
+    thresholds = np.ravel(arrays.get('outlier_threshold_px', np.full(len(ids), np.nan)))
+    paths = []
+    for s, session_id in enumerate(ids):
+        frames = session == session_id
+        path = quality_picture_path(label_path, None if len(ids) == 1 else session_id)
+        plot_label_quality(
+            path, arrays['frame_view_error_px'][frames], flagged[s], offsets[s],
+            arrays['rotations'][frames], arrays['translations'][frames],
+            arrays['frame_view_used'][frames], camera_names=camera_names,
+            reference_view=int(arrays['reference_view']),
+            outlier_threshold_px=float(thresholds[s]) if np.isfinite(thresholds[s]) else None)
+        paths.append(path)
+    return paths
