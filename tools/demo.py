@@ -108,15 +108,23 @@ def load_camera(path: str, camera=None) -> tuple:
     return matrix[names.index(camera)], distortion[names.index(camera)]
 
 
+def input_size_of(cfg) -> tuple:
+    """The model's input size: ``TopdownAffine``'s in the test pipeline, or the training one's
+    for a config without a test set (``configs/epipolar_folder.py``)."""
+    for loader in ('test_dataloader', 'train_dataloader'):
+        if cfg.get(loader):
+            for step in cfg[loader].dataset.pipeline:
+                if step['type'] == 'TopdownAffine':
+                    return tuple(step['input_size'])
+    raise ValueError('the config has no TopdownAffine in its test or training pipeline: '
+                     'cannot tell the input size')
+
+
 def predict_3d(model, image: np.ndarray, box: np.ndarray, camera=None) -> np.ndarray:
     """(J, 3) root-relative camera-frame joints (metres) of the person in ``box`` (xyxy px);
     ``camera``: optional (intrinsics (3, 3), distortion) for a perspective decoding."""
     import torch
     from mmengine.dataset import Compose, pseudo_collate
-    affine = [t for t in model.cfg.test_dataloader.dataset.pipeline if t['type'] == 'TopdownAffine']
-    if not affine:
-        raise ValueError('the config has no TopdownAffine in test_dataloader.dataset.pipeline: '
-                         'cannot tell the input size')
     meta_keys = ('id', 'img_id', 'img_path', 'input_size', 'input_center', 'input_scale')
     info = dict(img=image, bbox=box[None].astype(np.float32), bbox_score=np.ones(1, np.float32),
                 **model.dataset_meta)
@@ -124,7 +132,7 @@ def predict_3d(model, image: np.ndarray, box: np.ndarray, camera=None) -> np.nda
         meta_keys += ('intrinsics', 'distortion')
         info.update(intrinsics=camera[0], distortion=camera[1])
     pipeline = Compose([dict(type='LoadImage'), dict(type='GetBBoxCenterScale', padding=1.25),
-                        dict(type='TopdownAffine', input_size=affine[0]['input_size']),
+                        dict(type='TopdownAffine', input_size=input_size_of(model.cfg)),
                         dict(type='PackPoseInputs', meta_keys=meta_keys)])
     with torch.no_grad():
         result = model.test_step(pseudo_collate([pipeline(info)]))[0]
@@ -252,6 +260,8 @@ def main(argv=None):
     import cv2
     from mmpose.apis import init_model
     from tqdm import tqdm
+
+    from epipolar_plugin.fileio import atomic_output
     kind, num_frames, fps, frames = open_frames(args.input, args.fps)
     out = args.out or ('demo.png' if kind == 'image' else 'demo.mp4')
     camera = load_camera(args.intrinsics, args.camera) if args.intrinsics else None
@@ -259,35 +269,37 @@ def main(argv=None):
     model = init_model(args.config, args.checkpoint, device=args.device)
     names = model.dataset_meta.get('keypoint_id2name', {})
     panel, writer, records, unreadable = None, None, [], 0
-    for index, (name, image) in enumerate(tqdm(frames, total=num_frames, desc='demo',
-                                               unit='frame', disable=kind == 'image')):
-        if image is None:
-            unreadable += 1
-            continue
-        box = boxes.box(index, image)
-        pose = None if box is None else predict_3d(model, image, box, camera)
-        panel = panel or SkeletonPanel(panel_size(image.shape[0]))
-        picture = side_by_side(draw_overlay(image, pose, box), panel.render(pose))
-        records.append(dict(frame=index, image=name, box=None if box is None else box.tolist(),
-                            joints=joints_dict(pose, names)))
-        if kind == 'image':
-            cv2.imwrite(out, picture)
-            continue
-        if writer is None:
-            writer = cv2.VideoWriter(out, cv2.VideoWriter_fourcc(*'mp4v'), fps,
-                                     picture.shape[1::-1])
-            if not writer.isOpened():
-                raise SystemExit(f'OpenCV cannot write the video {out} (codec mp4v)')
-        writer.write(picture)
-    if panel is not None:
-        panel.close()
-    if writer is not None:
-        writer.release()
-    if not records:
-        raise SystemExit(f'{args.input}: no readable frame')
+    with atomic_output(out) as temporary:       # the picture or video appears when complete
+        for index, (name, image) in enumerate(tqdm(frames, total=num_frames, desc='demo',
+                                                   unit='frame', disable=kind == 'image')):
+            if image is None:
+                unreadable += 1
+                continue
+            box = boxes.box(index, image)
+            pose = None if box is None else predict_3d(model, image, box, camera)
+            panel = panel or SkeletonPanel(panel_size(image.shape[0]))
+            picture = side_by_side(draw_overlay(image, pose, box), panel.render(pose))
+            records.append(dict(frame=index, image=name,
+                                box=None if box is None else box.tolist(),
+                                joints=joints_dict(pose, names)))
+            if kind == 'image':
+                cv2.imwrite(temporary, picture)
+                continue
+            if writer is None:
+                writer = cv2.VideoWriter(temporary, cv2.VideoWriter_fourcc(*'mp4v'), fps,
+                                         picture.shape[1::-1])
+                if not writer.isOpened():
+                    raise SystemExit(f'OpenCV cannot write the video {out} (codec mp4v)')
+            writer.write(picture)
+        if panel is not None:
+            panel.close()
+        if writer is not None:
+            writer.release()
+        if not records:
+            raise SystemExit(f'{args.input}: no readable frame')
     unit = 'metres, root-relative, camera frame (x right, y down, z forward)'
     json_path = osp.splitext(out)[0] + '.json'
-    with open(json_path, 'w') as file:
+    with atomic_output(json_path) as temporary, open(temporary, 'w') as file:
         if kind == 'image':
             json.dump(dict(image=args.input, box=records[0]['box'], unit=unit,
                            joints=records[0]['joints']), file, indent=1)
