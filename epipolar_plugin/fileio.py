@@ -132,6 +132,7 @@ def load_npz(path: str, required=(), what: str = '.npz file', hint: str = '',
         return arrays
 
 
+MAX_COORDINATE = 1e6    # pixels or metres: larger values in a file are damage
 DTYPE_KINDS = dict(f='float', i='integer', u='unsigned integer', b='bool', U='text', S='bytes')
 
 
@@ -172,17 +173,20 @@ def load_multiview_keypoints(path: str) -> dict:
     for key, length in (('image_size', num_views), ('camera_names', num_views),
                         ('joint_names', num_joints)):
         value = arrays.get(key)
-        if value is not None and len(value) != length:
-            raise ValueError(f"{path}: key '{key}' must have length {length}, got {len(value)}")
+        if value is not None and value.shape[:1] != (length, ):
+            raise ValueError(f"{path}: key '{key}' must have length {length}, got shape "
+                             f'{value.shape}')
         out[key] = value
     names = arrays.get('image_names')
     if names is not None and names.shape != keypoints_2d.shape[:2]:
         raise ValueError(f"{path}: key 'image_names' must have shape (V, F) = "
                          f"{keypoints_2d.shape[:2]}, got {names.shape}")
     out['image_names'] = names
-    if out['image_size'] is not None and np.asarray(out['image_size']).shape != (num_views, 2):
-        raise ValueError(f"{path}: key 'image_size' must have shape (V, 2) = ({num_views}, 2), "
-                         f"got {np.asarray(out['image_size']).shape}")
+    if out['image_size'] is not None:
+        size = check_array(path, 'image_size', out['image_size'], (num_views, 2))
+        if not (np.isfinite(size) & (size >= 1) & (size < MAX_COORDINATE)).all():
+            raise ValueError(f"{path}: key 'image_size' must hold (width, height) in pixels, "
+                             f'each at least 1, got {size.tolist()}')
     out['session'] = _check_session(path, arrays.get('session'), keypoints_2d.shape[1])
     return out
 
@@ -388,3 +392,43 @@ def load_boxes(path: str, num_views: int, num_frames: int) -> np.ndarray:
                          f'finite with x2 > x1, y2 > y1 nor all NaN (the whole image); first: '
                          f'view {view}, frame {frame}: {boxes[view, frame].tolist()}')
     return boxes
+
+
+def load_pose_annotation(path: str, required=('imgname', 'center', 'scale', 'part'),
+                         only_required: bool = False) -> dict:
+    """Read a 3D pose annotation file of MMPose's converters (``preprocess_h36m.py``,
+    ``preprocess_mpi_inf_3dhp.py``), checked: the keys present among ``imgname`` (N,) text,
+    ``center`` (N, 2) pixels and ``scale`` (N,) (box side / 200) finite, the side >= 1 pixel,
+    ``part`` (N, J, 2|3) pixels (+ visibility; NaN = missing joint) and ``S`` (N, J, 3|4)
+    metres, finite; the coordinates and scales below :data:`MAX_COORDINATE` in magnitude.
+    Errors name the file, the key and the first bad row.
+    """
+    ann = load_npz(path, required, 'annotation file', only_required=only_required)
+    shapes = dict(imgname=((None, ), 'US'), center=((None, 2), 'fiu'), scale=((None, ), 'fiu'),
+                  part=((None, None, None), 'fiu'), S=((None, None, None), 'fiu'))
+    for key, (shape, kinds) in shapes.items():
+        if key in ann:
+            check_array(path, key, ann[key], shape, kinds)
+    rows = {len(ann[key]) for key in shapes if key in ann}
+    if len(rows) > 1:
+        raise ValueError(f'{path}: keys {[k for k in shapes if k in ann]} must have one row per '
+                         f'image, got lengths {[len(ann[k]) for k in shapes if k in ann]}')
+    for key, channels in (('part', (2, 3)), ('S', (3, 4))):
+        if key in ann and ann[key].shape[-1] not in channels:
+            raise ValueError(f"{path}: key '{key}' must have shape (N, J, "
+                             f"{'|'.join(map(str, channels))}), got {ann[key].shape}")
+    bad_rows = {      # in range: float32 (the samples' type) holds them and their differences
+        'center': lambda a: ~(np.abs(a) < MAX_COORDINATE).all(-1),
+        'scale': lambda a: ~((a * 200 >= 1) & (a < MAX_COORDINATE)),      # a box of >= 1 pixel
+        'S': lambda a: ~(np.abs(a[..., :3]) < MAX_COORDINATE).all((-1, -2))}
+    for key, is_bad in bad_rows.items():
+        if key in ann:
+            bad = is_bad(ann[key].astype(np.float64))
+            if bad.any():
+                row = int(np.flatnonzero(bad)[0])
+                raise ValueError(f"{path}: key '{key}' has {int(bad.sum())} rows that are not "
+                                 f"finite{' and at least 1/200' if key == 'scale' else ''} below "
+                                 f"{MAX_COORDINATE:g} in magnitude; first: row {row} "
+                                 f"({ann['imgname'][row] if 'imgname' in ann else ''}): "
+                                 f'{ann[key][row].tolist()!s:.120}')
+    return ann

@@ -20,7 +20,7 @@ from mmengine.logging import MMLogger
 
 from ..datasets.h36m_multiview import MultiViewH36MDataset, group_views, intrinsics_from_camera
 from ..datasets.mpi_inf_3dhp import MultiViewMPIINF3DHPDataset
-from ..fileio import load_camera_params, load_npz
+from ..fileio import load_camera_params, load_pose_annotation
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 # 2D datasets whose joints MMPose's convert_keypoint_definition maps to Human3.6M's 17
@@ -96,8 +96,7 @@ def annotation_views(data_root: str, ann_file: Optional[str] = None, layout: str
         raise ValueError(f'layout must be one of {sorted(LAYOUTS)}, got {layout!r}')
     spec = LAYOUTS[layout]
     ann_path = osp.join(data_root, ann_file or spec.ann_file)
-    data = load_npz(ann_path, ('imgname', 'center', 'scale'), 'annotation file',
-                    only_required=True)
+    data = load_pose_annotation(ann_path, ('imgname', 'center', 'scale'), only_required=True)
     names, centers, scales = data['imgname'], data['center'], data['scale']
     camera_path = osp.join(data_root, camera_param_file or spec.camera_param_file)
     cameras = load_camera_params(camera_path)
@@ -156,7 +155,7 @@ def annotation_keypoints(views: dict, layout: str = 'h36m') -> np.ndarray:
     """(V, F, 17, 3) the annotation's 2D (``part``) of ``annotation_views``' frames in
     Human3.6M's joint order, score 1 (0 and NaN where a coordinate is not finite): the exact
     projections, the paper's ground-truth-2D setting."""
-    part = load_npz(views['ann_path'], ('part', ), 'annotation file', only_required=True)['part']
+    part = load_pose_annotation(views['ann_path'], ('part', ), only_required=True)['part']
     if part.ndim != 3 or part.shape[1:] not in ((17, 2), (17, 3)):
         raise ValueError(f"{views['ann_path']}: key 'part' must have shape (N, 17, 2|3), got "
                          f'{part.shape}')

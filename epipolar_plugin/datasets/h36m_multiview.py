@@ -7,7 +7,7 @@ import numpy as np
 from mmengine.logging import MMLogger
 
 from mmpose.registry import DATASETS
-from ..fileio import (load_camera_params, load_multiview_keypoints, load_npz,
+from ..fileio import (load_camera_params, load_multiview_keypoints, load_pose_annotation,
                       load_pseudo_labels_for)
 from .pose_metainfo import PoseMetainfoDataset
 
@@ -35,8 +35,9 @@ def group_views(imgnames, parse=parse_h36m_imgname) -> dict:
 
 def view_keypoints(kpts: np.ndarray):
     """(J, 3) x, y, score of one view -> MMPose's ``keypoints`` (1, J, 2) and
-    ``keypoints_visible`` (1, J); a NaN or inf joint is missing: (0, 0) and visibility 0."""
-    finite = np.isfinite(kpts).all(axis=-1)
+    ``keypoints_visible`` (1, J); a NaN or inf joint, or one beyond float32's range, is
+    missing: (0, 0) and visibility 0."""
+    finite = (np.abs(kpts) <= np.finfo(np.float32).max).all(axis=-1)    # False for NaN
     keypoints = np.where(finite[:, None], kpts[:, :2], 0.0)[None].astype(np.float32)
     return keypoints, np.where(finite, kpts[:, 2], 0.0)[None].astype(np.float32)
 
@@ -123,7 +124,7 @@ class MultiViewH36MDataset(PoseMetainfoDataset):
     def _load_annotation(self) -> dict:
         required = ('imgname', 'center', 'scale', 'part') + (('S', ) if self.load_ground_truth
                                                               else ())
-        return load_npz(self.ann_file, required, 'annotation file')
+        return load_pose_annotation(self.ann_file, required)
 
     def _load_cameras(self) -> dict:
         return load_camera_params(self._path(self.camera_param_file))
@@ -140,7 +141,11 @@ class MultiViewH36MDataset(PoseMetainfoDataset):
             if key in ann and ann[key].shape[1:2] != (self.metainfo['num_keypoints'], ):
                 raise ValueError(f"{self.ann_file}: key '{key}' has shape {ann[key].shape}, "
                                  f"expected (N, {self.metainfo['num_keypoints']}, 3|4)")
-        frames = group_views(ann['imgname'], self.parse_imgname)
+        try:
+            frames = group_views(ann['imgname'], self.parse_imgname)
+        except (ValueError, IndexError) as error:
+            raise ValueError(f"{self.ann_file}: key 'imgname' holds a name that is not "
+                             f'<subject>_<sequence>.<camera>_<frame>.jpg ({error})') from error
         sequence_cameras = defaultdict(set)
         for (subject, sequence, _), views in frames.items():
             sequence_cameras[(subject, sequence)].update(views)

@@ -57,9 +57,13 @@ def load_pose_clusters(path: str, ks: Sequence[int],
     if not 0 <= int(data['root_index']) < max(len(joint_names), 1):
         raise ValueError(f"{path!r}: key 'root_index' = {int(data['root_index'])} is not a "
                          f'joint of {len(joint_names)}')
-    missing = [k for k in ks if k not in available or f'centers_{k}' not in data]
+    missing = [k for k in ks if k not in available]
     if missing:
-        raise ValueError(f'{path!r} has no clusters for k={missing}; it has k={available}')
+        raise ValueError(f"{path!r} has no clusters for k={missing}; its key 'ks' lists "
+                         f'k={available}')
+    absent = [f'centers_{k}' for k in ks if f'centers_{k}' not in data]
+    if absent:
+        raise ValueError(f"{path!r}: keys {absent} missing, though key 'ks' lists them")
     file_joints = len(joint_names)
     centers = {k: check_array(path, f'centers_{k}', data[f'centers_{k}'], (k, 3 * file_joints),
                               kinds='f') for k in ks}
