@@ -7,7 +7,7 @@ every checkpoint (the message hub's ``HistoryBuffer``, numpy arrays and scalars)
 ``--resume`` and ``load_from`` fail (open-mmlab/mmengine#1655). The local scheme ('' prefix) of
 MMEngine's ``CheckpointLoader`` is re-registered here: still ``weights_only=True``, with exactly
 the types MMEngine checkpoints hold (:data:`CHECKPOINT_GLOBALS`) allowed for the duration of
-that one load (``torch.serialization.safe_globals``; the process-wide list is left empty). A
+that one load (``torch.serialization.safe_globals``; the process-wide list is unchanged). A
 file that holds anything else, such as a pickle that calls ``os.system``, runs nothing: it is
 refused with an ``UnpicklingError`` that names the file, the globals at fault and the opt-in.
 

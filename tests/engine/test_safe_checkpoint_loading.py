@@ -6,8 +6,10 @@ import os
 import os.path as osp
 import pickle
 
+import numpy as np
 import pytest
 import torch
+from mmengine.logging import HistoryBuffer
 from mmengine.config import Config
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
@@ -41,6 +43,29 @@ def test_crafted_pickle_runs_nothing_and_the_error_says_why_and_how(crafted, mon
     message = str(error.value)
     assert path in message and 'system' in message and f'{UNSAFE_ENV}=1' in message
     assert not marker.exists()
+
+
+class _Getattr:
+    """Pickles as ``getattr(owner, name)``: a message hub's buffer uses it for its statistics
+    methods, an attack for anything else."""
+
+    def __init__(self, owner, name):
+        self.owner, self.name = owner, name
+
+    def __reduce__(self):
+        return getattr, (self.owner, self.name)
+
+
+@pytest.mark.parametrize('owner, name', [(HistoryBuffer, '__init__'), (HistoryBuffer, '__class__'),
+                                         (np.ndarray, 'tofile'), (bytes, '__subclasses__')])
+def test_getattr_is_allowed_for_the_buffer_statistics_only(tmp_path, monkeypatch, owner, name):
+    monkeypatch.delenv(UNSAFE_ENV, raising=False)
+    path = tmp_path / 'getattr.pth'
+    torch.save(dict(ok=_Getattr(HistoryBuffer, 'mean'), attack=_Getattr(owner, name)), path)
+    with pytest.raises(pickle.UnpicklingError, match='refused by the safe checkpoint loader'):
+        load_from_local(str(path))
+    torch.save(dict(ok=_Getattr(HistoryBuffer, 'mean')), path)
+    assert load_from_local(str(path))['ok'] is HistoryBuffer.mean
 
 
 def test_full_unpickling_only_on_the_opt_in(crafted, monkeypatch):
