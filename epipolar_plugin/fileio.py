@@ -218,7 +218,10 @@ def load_pseudo_labels_for(label_path: str, keypoints_path: str, num_frames: int
     """Read the pseudo labels made from a multi-view keypoints file, for a dataset.
 
     Returns ``keypoints_3d`` (F, J, 3), ``valid`` (F, J) bool, ``rotations`` (F, V, 3, 3),
-    ``translations`` (F, V, 3) and ``reference_view``, checked: F = ``num_frames``, V =
+    ``translations`` (F, V, 3), ``reference_view``, and what pairs labels with images
+    (``docs/file_formats.md``): ``image_frame`` (F, V), ``frame_view_used`` (F, V),
+    ``session`` (F,), ``session_ids`` (S,), ``intrinsics`` (S, V, 3, 3) and ``distortion``
+    (S, V, K) or None; checked: F = ``num_frames``, V =
     ``num_views`` when given, and every valid joint finite. Errors name the file and the key;
     the error for a missing file gives the command that makes it.
     """
@@ -226,8 +229,11 @@ def load_pseudo_labels_for(label_path: str, keypoints_path: str, num_frames: int
         raise FileNotFoundError(
             f'pseudo-label file not found: {label_path}; make it once with '
             f'python tools/make_pseudo_labels.py {keypoints_path} {label_path}')
-    keys = ('keypoints_3d', 'valid', 'rotations', 'translations', 'reference_view')
-    labels = load_npz(label_path, keys, 'pseudo-label file', only_required=True)
+    keys = ('keypoints_3d', 'valid', 'rotations', 'translations', 'reference_view') + PAIRING_KEYS
+    data = load_npz(label_path, keys, 'pseudo-label file')
+    labels = {key: data[key] for key in keys}
+    labels['distortion'] = data.get('distortion')
+    _check_pairing(label_path, labels)
     check_array(label_path, 'valid', labels['valid'], (None, None), kinds='b')
     if len(labels['valid']) != num_frames:
         raise ValueError(f'{label_path}: {len(labels["valid"])} frames, but {keypoints_path} has '
@@ -248,6 +254,30 @@ def load_pseudo_labels_for(label_path: str, keypoints_path: str, num_frames: int
                          f"whose 'keypoints_3d' are not finite (first: frame {frame}, joint "
                          f'{joint}): a damaged file, remake it')
     return labels
+
+
+#: Label-file keys that say which image, camera and session each label belongs to.
+PAIRING_KEYS = ('image_frame', 'frame_view_used', 'session', 'session_ids', 'intrinsics')
+
+
+def _check_pairing(path: str, labels: dict) -> None:
+    """Shapes and values of :data:`PAIRING_KEYS` (and ``distortion``); errors name the key."""
+    frames, views = labels['rotations'].shape[:2]
+    ids = check_array(path, 'session_ids', labels['session_ids'], (None, ), kinds='iu')
+    sessions = len(ids)
+    check_array(path, 'image_frame', labels['image_frame'], (frames, views), kinds='iu')
+    check_array(path, 'frame_view_used', labels['frame_view_used'], (frames, views), kinds='b')
+    check_array(path, 'session', labels['session'], (frames, ), kinds='iu')
+    intrinsics = check_array(path, 'intrinsics', labels['intrinsics'], (sessions, views, 3, 3))
+    if not np.isfinite(intrinsics).all() or (intrinsics[..., [0, 1], [0, 1]] <= 0).any():
+        raise ValueError(f"{path}: key 'intrinsics' must be finite with positive focal lengths")
+    if labels['distortion'] is not None:
+        check_array(path, 'distortion', labels['distortion'], (sessions, views, None))
+    if not np.isin(labels['session'], ids).all():
+        raise ValueError(f"{path}: key 'session' holds sessions missing from 'session_ids'")
+    image_frame = labels['image_frame']
+    if ((image_frame < -1) | (image_frame >= frames)).any():
+        raise ValueError(f"{path}: key 'image_frame' must hold frames in [-1, {frames})")
 
 
 def load_predictions(path: str, hint: str = '') -> dict:

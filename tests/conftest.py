@@ -28,8 +28,7 @@ def prepared_tiny(tiny_dataset, tmp_path_factory):
     shutil.copytree(tiny_dataset[0], root)
     keypoints = load_multiview_keypoints(str(root / ANN / 'h36m_train_multiview_2d.npz'))
     labels = make_pseudo_labels(keypoints['keypoints_2d'], keypoints['intrinsics'],
-                                keypoints['distortion'], ransac_threshold_px=0.5,
-                                outlier_threshold_px=3)
+                                keypoints['distortion'], session=keypoints['session'])
     save_pseudo_labels(str(root / ANN / 'h36m_train_pseudo_labels.npz'), labels)
     poses = np.load(root / ANN / 'h36m_train.npz')['S'][..., :3]
     save_pose_clusters(str(root / 'pss_clusters.npz'), {50: fit_pose_clusters(poses, 50),

@@ -30,9 +30,9 @@ def test_bad_view_is_flagged_in_the_summary_and_quality_is_saved(tmp_path):
     assert 'worst frames' in result.stdout
     summary = json.loads((tmp_path / 'out_summary.json').read_text())
     assert summary['robust'] and summary['flagged_views'] == [2]
-    assert [view['sync_offset'] for view in summary['views']] == [0, 0, 0, 0]
+    assert [view['sync_offset'] for view in summary['sessions'][0]['views']] == [0, 0, 0, 0]
     with np.load(tmp_path / 'out.npz') as labels:
-        assert labels['view_flagged'].tolist() == [False, False, True, False]
+        assert labels['view_flagged'].tolist() == [[False, False, True, False]]
         assert labels['frame_view_error_px'].shape == (300, 4)
         assert labels['joint_status_names'][-1] == 'narrow_angle'
     plain = run_tool('make_pseudo_labels.py', str(tmp_path / 'in.npz'),
@@ -50,7 +50,7 @@ def test_guess_intrinsics_needs_the_image_size(tmp_path):
     result = run_tool('make_pseudo_labels.py', str(tmp_path / 'sized.npz'),
                       str(tmp_path / 'out.npz'), '--guess-intrinsics')
     focal = [view['focal_px'] for view in json.loads(
-        (tmp_path / 'out_summary.json').read_text())['views']]
+        (tmp_path / 'out_summary.json').read_text())['sessions'][0]['views']]
     assert all(1000 < f < 1250 for f in focal[1:])              # refined from the 1000 px guess
 
 

@@ -28,11 +28,16 @@ def main():
                         help='annotation frame rate (folder annotation_body3d/fps{fps})')
     parser.add_argument('--pixel-sigma', type=float, default=DetectionNoise.pixel_sigma,
                         help='detector noise in pixels of a 1000-pixel image')
+    parser.add_argument('--session-change', type=float, nargs=2, default=(3.0, 0.3),
+                        metavar=('DEGREES', 'METRES'),
+                        help='every subject is a recording session with the cameras moved by '
+                        'about this much (as Human3.6M); 0 0: one rig for every subject')
     args = parser.parse_args()
     start = time.perf_counter()
     summary = make_synthetic_dataset(
         args.out_dir, frames=args.frames, num_cameras=args.cameras, size=args.size,
-        seed=args.seed, fps=args.fps, noise=DetectionNoise(pixel_sigma=args.pixel_sigma))
+        seed=args.seed, fps=args.fps, noise=DetectionNoise(pixel_sigma=args.pixel_sigma),
+        session_change=tuple(args.session_change))
     print(json.dumps(summary['splits']))
     print(f'wrote {args.out_dir} in {time.perf_counter() - start:.1f} s '
           f'(contact sheet: {args.out_dir}/contact_sheet.png)')

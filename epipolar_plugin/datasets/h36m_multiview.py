@@ -9,6 +9,7 @@ from mmengine.logging import MMLogger
 from mmpose.registry import DATASETS
 from ..fileio import (load_camera_params, load_multiview_keypoints, load_pose_annotation,
                       load_pseudo_labels_for)
+from .label_pairing import LabelPairing, add_pseudo_label
 from .pose_metainfo import PoseMetainfoDataset
 
 
@@ -72,7 +73,7 @@ class MultiViewH36MDataset(PoseMetainfoDataset):
     Args:
         ann_file: ``annotation_body3d/fps*/h36m_{train,test}.npz``, relative to ``data_root``.
         camera_param_file: ``annotation_body3d/cameras.pkl`` (intrinsics only are used).
-        keypoints_2d_file: optional multi-view 2D keypoints file (DESIGN.md section 4) with
+        keypoints_2d_file: optional multi-view 2D keypoints file (docs/file_formats.md) with
             ``image_names`` (V, F); without it the annotation's 2D (``part``) is used, score 1.
         pseudo_label_file: optional output of ``tools/make_pseudo_labels.py`` computed from
             ``keypoints_2d_file`` (same frames).
@@ -185,7 +186,13 @@ class MultiViewH36MDataset(PoseMetainfoDataset):
             for v, camera in enumerate(camera_ids):
                 if self.reference_views is not None and camera not in self.reference_views:
                     continue
-                sample = self._sample(ann, rows, v, view_kpts, params, labels, frame)
+                label = None
+                if labels is not None:
+                    label, reason = labels.target(frame, v)
+                    if label is None:
+                        skipped[reason] += 1
+                        continue
+                sample = self._sample(ann, rows, v, view_kpts, params, label)
                 sample['target_img_path'] = [self.target_name(sample['target_img_path'][0],
                                                               subject, sequence, camera, number)]
                 data_list.append(sample)
@@ -196,7 +203,7 @@ class MultiViewH36MDataset(PoseMetainfoDataset):
                              f'{all_cameras}, skipped {dict(skipped)})')
         return data_list
 
-    def _sample(self, ann, rows, v, view_kpts, params, labels, frame) -> dict:
+    def _sample(self, ann, rows, v, view_kpts, params, label) -> dict:
         row = rows[v]
         name = str(ann['imgname'][row])
         side = float(ann['scale'][row]) * 200.0
@@ -218,10 +225,8 @@ class MultiViewH36MDataset(PoseMetainfoDataset):
             sample['lifting_target'] = (joints - joints[:1])[None]
             sample['lifting_target_root'] = joints[:1].copy()
             sample['lifting_target_visible'] = np.ones((1, len(joints)), np.float32)
-        if labels is not None:
-            sample['pseudo_label'] = dict(
-                keypoints_3d=labels['keypoints_3d'][frame], valid=labels['valid'][frame],
-                rotation=labels['rotations'][frame, v], translation=labels['translations'][frame, v])
+        if label is not None:
+            add_pseudo_label(sample, label)
         return sample
 
     def _load_detections_and_labels(self, camera_ids):
@@ -246,6 +251,6 @@ class MultiViewH36MDataset(PoseMetainfoDataset):
         detections['index'] = {str(n): f for f, n in enumerate(names[0])}
         labels = None
         if self.pseudo_label_file is not None:
-            labels = load_pseudo_labels_for(self._path(self.pseudo_label_file), path,
-                                            names.shape[1], names.shape[0])
+            labels = LabelPairing(load_pseudo_labels_for(self._path(self.pseudo_label_file),
+                                                         path, names.shape[1], names.shape[0]))
         return detections, labels

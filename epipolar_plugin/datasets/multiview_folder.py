@@ -8,7 +8,9 @@ from mmengine.logging import MMLogger
 
 from mmpose.registry import DATASETS
 from ..fileio import load_multiview_keypoints, load_pseudo_labels_for
+from ..geometry import project_points, view_camera
 from .h36m_multiview import view_keypoints
+from .label_pairing import LabelPairing, add_pseudo_label
 from .pose_metainfo import PoseMetainfoDataset
 
 
@@ -16,7 +18,7 @@ from .pose_metainfo import PoseMetainfoDataset
 class MultiViewFolderDataset(PoseMetainfoDataset):
     """A folder of synchronized images per camera described by one multi-view keypoints file.
 
-    The keypoints file (DESIGN.md section 4, e.g. from ``tools/precompute_2d.py``) holds
+    The keypoints file (docs/file_formats.md, e.g. from ``tools/precompute_2d.py``) holds
     ``keypoints_2d`` (V, F, J, 3), ``intrinsics`` (V, 3, 3), optional ``distortion`` and
     ``image_names`` (V, F): each entry's image path relative to ``data_prefix['img']``. No
     extrinsics and no 3D ground truth are needed. One sample per (frame, reference view); its
@@ -61,18 +63,24 @@ class MultiViewFolderDataset(PoseMetainfoDataset):
             cameras.index(str(v)) if str(v) in cameras else int(v) for v in self.reference_views]
         labels = None
         if self.pseudo_label_file is not None:
-            labels = load_pseudo_labels_for(self._path(self.pseudo_label_file), path, num_frames,
-                                            num_views)
+            labels = LabelPairing(load_pseudo_labels_for(self._path(self.pseudo_label_file),
+                                                         path, num_frames, num_views))
         data_list, skipped = [], Counter()
         prefix = self.data_prefix.get('img', '')
         for frame in range(0, num_frames, self.frame_step):
             for v in views:
+                label = None
+                if labels is not None:
+                    label, reason = labels.target(frame, v)
+                    if label is None:
+                        skipped[reason] += 1
+                        continue
                 kpts = keypoints[v, frame]
-                confident = np.isfinite(kpts[:, 0]) & (kpts[:, 2] >= self.min_score)
-                if confident.sum() < self.min_joints:
-                    skipped[f'views with < {self.min_joints} confident joints'] += 1
+                box_points, reason = self._box_points(kpts, label, v)
+                if box_points is None:
+                    skipped[reason] += 1
                     continue
-                low, high = kpts[confident, :2].min(0), kpts[confident, :2].max(0)
+                low, high = box_points.min(0), box_points.max(0)
                 side = self.box_padding * float((high - low).max())
                 keypoints_2d, visible = view_keypoints(kpts)
                 sample = dict(
@@ -85,11 +93,8 @@ class MultiViewFolderDataset(PoseMetainfoDataset):
                     view_keypoints_2d=keypoints[:, frame], intrinsics=data['intrinsics'],
                     distortion=distortion, reference_view=v,
                     target_img_path=[str(names[v, frame])], category_id=1)
-                if labels is not None:
-                    sample['pseudo_label'] = dict(
-                        keypoints_3d=labels['keypoints_3d'][frame], valid=labels['valid'][frame],
-                        rotation=labels['rotations'][frame, v],
-                        translation=labels['translations'][frame, v])
+                if label is not None:
+                    add_pseudo_label(sample, label)
                 data_list.append(sample)
         for reason, count in skipped.items():
             MMLogger.get_current_instance().warning(f'{path}: skipped {count} {reason}')
@@ -97,3 +102,20 @@ class MultiViewFolderDataset(PoseMetainfoDataset):
             raise ValueError(f'{path}: no samples ({num_frames} frames x {num_views} views, '
                              f'skipped {dict(skipped)})')
         return data_list
+
+    def _box_points(self, kpts: np.ndarray, label: Optional[dict], view: int):
+        """(N, 2) pixels the person box is drawn around, or (None, why the sample is skipped):
+        the view's confident detections, or, where the labels left the view out in that
+        frame (its detection disagreed: often another person), the label's projection."""
+        if label is None or label['used']:
+            confident = np.isfinite(kpts[:, 0]) & (kpts[:, 2] >= self.min_score)
+            if confident.sum() < self.min_joints:
+                return None, f'views with < {self.min_joints} confident joints'
+            return kpts[confident, :2], ''
+        camera = label['keypoints_3d'] @ np.asarray(label['rotation']).T + label['translation']
+        seen = label['valid'] & np.isfinite(camera).all(-1) & (camera[:, 2] > 0)
+        if seen.sum() < self.min_joints:
+            return None, (f'views left out of the labels whose label has < {self.min_joints} '
+                          'joints in front of the camera')
+        intrinsics, distortion = view_camera(label['intrinsics'], label['distortion'], view)
+        return project_points(camera[seen], intrinsics, distortion), ''

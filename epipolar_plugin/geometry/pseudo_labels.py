@@ -29,10 +29,11 @@ from typing import Callable, Iterable, Optional, Sequence
 import numpy as np
 
 from .camera import pixel_to_normalized
-from .relative_pose import (CHEIRALITY, COLLINEAR, DEGENERATE, NO_SCALE, OK, TOO_FEW_POINTS,
-                            ZERO_BASELINE, RelativePose)
+from .relative_pose import (CHEIRALITY, COLLINEAR, DEGENERATE, NARROW_ANGLE, NO_SCALE, OK,
+                            TOO_FEW_POINTS, ZERO_BASELINE, RelativePose)
 from .self_calibration import calibrate_rig, pooled_pair_pose, scale_views_to_anchor
 from .swaps import H36M_FLIP_PAIRS
+from .noise import estimate_noise
 from .synchronization import estimate_frame_offsets, shift_frames
 from .triangulation import reprojection_errors, triangulate_robust, triangulation_angle_deg
 
@@ -40,20 +41,44 @@ MODES = ('pooled', 'per_frame')
 SYNC_OPTIONS = ('off', 'estimate', 'apply')
 
 #: Why a view has no pose (per frame and view); index = code stored in ``view_status``.
-VIEW_STATUS = (OK, TOO_FEW_POINTS, COLLINEAR, DEGENERATE, ZERO_BASELINE, CHEIRALITY, NO_SCALE)
+VIEW_STATUS = (OK, TOO_FEW_POINTS, COLLINEAR, DEGENERATE, ZERO_BASELINE, CHEIRALITY, NO_SCALE,
+               NARROW_ANGLE)
 #: Why a frame has no label at all; ``no_pose`` covers no view with a pose (see view_status).
 FRAME_STATUS = (OK, TOO_FEW_POINTS, COLLINEAR, DEGENERATE, ZERO_BASELINE, CHEIRALITY, NO_SCALE,
-                'no_valid_joint')
+                NARROW_ANGLE, 'no_valid_joint')
 #: Why a joint is not valid; index = code stored in ``joint_status``.
 JOINT_STATUS = (OK, 'nan_input', 'low_score', 'single_view', 'outlier', 'frame_failed',
                 'swap_ambiguous', 'narrow_angle')
 
 
+#: Default thresholds in units of the detector's noise (the standard deviation of its 2D
+#: error, measured from the poses themselves by :func:`.noise.estimate_noise`): the same scene
+#: at any resolution gives the same labels, and a noisier detector gets wider thresholds.
+#: Chosen by measurement over image sizes and noise levels (README, "Thresholds").
+RANSAC_THRESHOLD = 1.5
+OUTLIER_THRESHOLD = 4.0
+#: The noise is taken at least this fraction of the person's size (:func:`person_size`)
+#: (exact 2D, e.g. a dataset's ground truth, would give no tolerance at all) ...
+MIN_NOISE = 0.003
+#: ... and this fraction where it cannot be measured (per-frame mode, too few joints).
+DEFAULT_NOISE = 0.009
+#: RANSAC threshold of the noise measurement's essential matrices, fraction of the person.
+NOISE_PROBE_THRESHOLD = 0.05
+
+#: Arrays with one entry per frame (first axis F), and per recording session (first axis S).
+FRAME_KEYS = ('keypoints_3d', 'valid', 'rotations', 'translations', 'scale_view', 'view_status',
+              'frame_status', 'joint_status', 'view_inlier_ratio', 'frame_view_error_px',
+              'frame_error_px', 'frame_view_used', 'swapped', 'image_frame')
+SESSION_KEYS = ('view_error_px', 'view_bad_fraction', 'view_flagged', 'sync_offset', 'focal',
+                'intrinsics', 'distortion', 'person_size_px', 'noise_px', 'ransac_threshold_px',
+                'outlier_threshold_px')
+
+
 @dataclass
 class PseudoLabels:
-    """The output of :func:`make_pseudo_labels` (the ``.npz`` layout of DESIGN.md section 4).
+    """The output of :func:`make_pseudo_labels` (the label file of ``docs/file_formats.md``).
 
-    Attributes (F frames, V views, J joints):
+    Attributes (F frames, V views, J joints, S recording sessions):
         keypoints_3d: (F, J, 3) reference-camera frame, unit of ``scale_view``; NaN if invalid.
         valid: (F, J) bool.
         rotations: (F, V, 3, 3) view poses relative to the reference; NaN for a view without a
@@ -65,6 +90,23 @@ class PseudoLabels:
         joint_status: (F, J) int codes into :data:`JOINT_STATUS`.
         view_inlier_ratio: (F, V) fraction of a view's confident joints that are pose inliers
             (robust mode: within the outlier threshold of the labels' reprojection).
+        image_frame: (F, V) int, the frame (row of the keypoints file) whose image of view v
+            shows label f's instant: f itself unless ``--sync apply`` shifted view v; -1 when
+            that instant is outside the view's recording.
+        session: (F,) int, each frame's recording session; session_ids: (S,) the sessions in
+            the order of the per-session arrays.
+
+    Per session (first axis S; each session has its own rig):
+        intrinsics: (S, V, 3, 3) the intrinsics the labels were triangulated with (focal
+            lengths refined or guessed where asked): the datasets, ``ProjectTarget3D`` and the
+            codec must use these. distortion: (S, V, K) or None.
+        sync_offset: (S, V) estimated delay of each view in frames (0 unless estimated);
+            sync_applied: whether the labels use the shifted detections.
+        focal: (S, V) focal lengths used, pixels.
+        person_size_px: (S, V) the person's typical size in each view (:func:`person_size`).
+        noise_px: (S,) the detector's noise measured from the poses (:mod:`.noise`), pixels of
+            the mean focal length; NaN where it could not be measured (per-frame mode).
+        ransac_threshold_px, outlier_threshold_px: (S,) the thresholds used, in pixels.
 
     Quality scores (see the README's "Pseudo-label quality"):
         frame_view_error_px: (F, V) median distance in pixels between a view's confident
@@ -72,14 +114,11 @@ class PseudoLabels:
         frame_error_px: (F,) median of ``frame_view_error_px`` over the views used.
         frame_view_used: (F, V) bool, the views that entered the labels (robust mode gates out
             a view whose detection disagrees with the others in a frame).
-        view_error_px: (V,) median of ``frame_view_error_px`` over frames.
-        view_bad_fraction: (V,) fraction of the frames with a detection in the view where its
-            error exceeds the outlier threshold.
-        view_flagged: (V,) bool: no pose, or ``view_bad_fraction`` above ``flag_fraction``.
+        view_error_px: (S, V) median of ``frame_view_error_px`` over the session's frames.
+        view_bad_fraction: (S, V) fraction of the frames with a detection in the view where
+            its error exceeds the outlier threshold.
+        view_flagged: (S, V) bool: no pose, or ``view_bad_fraction`` above ``flag_fraction``.
         swapped: (F, V) int8 number of left/right pairs exchanged back (robust mode).
-        sync_offset: (V,) estimated delay of each view in frames (0 unless estimated);
-            sync_applied: whether the labels use the shifted detections.
-        focal: (V,) focal lengths used, pixels (refined when ``refine_focal``).
         robust: whether the robust self-calibration made the rig.
     """
     keypoints_3d: np.ndarray
@@ -100,14 +139,23 @@ class PseudoLabels:
     view_bad_fraction: np.ndarray
     view_flagged: np.ndarray
     swapped: np.ndarray
+    image_frame: np.ndarray
+    session: np.ndarray
+    session_ids: np.ndarray
     sync_offset: np.ndarray
     sync_applied: bool
     focal: np.ndarray
+    intrinsics: np.ndarray
+    person_size_px: np.ndarray
+    noise_px: np.ndarray
+    ransac_threshold_px: np.ndarray
+    outlier_threshold_px: np.ndarray
     robust: bool
+    distortion: Optional[np.ndarray] = None
 
     def as_dict(self) -> dict:
         """Arrays for ``np.savez`` (with the status names, so the file explains itself)."""
-        out = dict(self.__dict__)
+        out = {key: value for key, value in self.__dict__.items() if value is not None}
         out['reference_view'] = np.int64(self.reference_view)
         out['mode'] = np.str_(self.mode)
         out['sync_applied'] = np.bool_(self.sync_applied)
@@ -118,36 +166,13 @@ class PseudoLabels:
         return out
 
     def summary(self) -> dict:
-        """Counts of every frame / joint / view status, valid fractions and view quality."""
+        """Counts of every frame / joint / view status, valid fractions, and per session the
+        views' quality, the frames' quality and stretches that look like a moved camera."""
 
         def counts(codes, names):
             values, numbers = np.unique(codes, return_counts=True)
             return {names[v]: int(n) for v, n in zip(values, numbers)}
 
-        def number(value):
-            return None if not np.isfinite(value) else round(float(value), 3)
-
-        views = [
-            dict(view=v, status=VIEW_STATUS[int(np.bincount(self.view_status[:, v]).argmax())]
-                 if len(self.view_status) else OK,
-                 error_px=number(self.view_error_px[v]),
-                 bad_fraction=number(self.view_bad_fraction[v]),
-                 used_fraction=number(self.frame_view_used[:, v].mean())
-                 if len(self.frame_view_used) else None,
-                 inlier_ratio=number(np.nanmedian(self.view_inlier_ratio[:, v]))
-                 if len(self.view_inlier_ratio) else None,
-                 swapped_frames=int((self.swapped[:, v] > 0).sum()),
-                 sync_offset=int(self.sync_offset[v]), focal_px=number(self.focal[v]),
-                 flagged=bool(self.view_flagged[v]))
-            for v in range(len(self.view_flagged))
-        ]
-        frame_error = self.frame_error_px[np.isfinite(self.frame_error_px)]
-        worst = np.argsort(np.nan_to_num(self.frame_error_px, nan=-1.0))[::-1][:5]
-        frames = dict(
-            error_px_median=number(np.median(frame_error)) if frame_error.size else None,
-            error_px_p95=number(np.percentile(frame_error, 95)) if frame_error.size else None,
-            worst=[dict(frame=int(f), error_px=number(self.frame_error_px[f]))
-                   for f in worst if np.isfinite(self.frame_error_px[f])])
         return dict(
             mode=self.mode,
             robust=bool(self.robust),
@@ -159,10 +184,54 @@ class PseudoLabels:
             joint_status=counts(self.joint_status, JOINT_STATUS),
             view_status=counts(self.view_status, VIEW_STATUS),
             sync_applied=bool(self.sync_applied),
-            flagged_views=[int(v) for v in np.flatnonzero(self.view_flagged)],
-            views=views,
-            frame_quality=frames,
+            flagged_views=[int(v) for v in np.flatnonzero(self.view_flagged.any(axis=0))],
+            sessions=[self._session_summary(s) for s in range(len(self.session_ids))],
         )
+
+    def _session_summary(self, index: int) -> dict:
+        """Views, frames, thresholds and rig changes of the ``index``-th session."""
+
+        def number(value):
+            return None if not np.isfinite(value) else round(float(value), 3)
+
+        frames = np.flatnonzero(self.session == self.session_ids[index])
+        view_status = self.view_status[frames]
+        views = [
+            dict(view=v, status=VIEW_STATUS[int(np.bincount(view_status[:, v]).argmax())]
+                 if len(frames) else OK,
+                 error_px=number(self.view_error_px[index, v]),
+                 bad_fraction=number(self.view_bad_fraction[index, v]),
+                 used_fraction=number(self.frame_view_used[frames, v].mean())
+                 if len(frames) else None,
+                 inlier_ratio=number(np.nanmedian(self.view_inlier_ratio[frames, v]))
+                 if len(frames) else None,
+                 swapped_frames=int((self.swapped[frames, v] > 0).sum()),
+                 sync_offset=int(self.sync_offset[index, v]),
+                 focal_px=number(self.focal[index, v]),
+                 person_size_px=number(self.person_size_px[index, v]),
+                 flagged=bool(self.view_flagged[index, v]))
+            for v in range(self.view_flagged.shape[1])
+        ]
+        errors = self.frame_error_px[frames]
+        finite = errors[np.isfinite(errors)]
+        worst = np.argsort(np.nan_to_num(errors, nan=-1.0))[::-1][:5]
+        quality = dict(
+            error_px_median=number(np.median(finite)) if finite.size else None,
+            error_px_p95=number(np.percentile(finite, 95)) if finite.size else None,
+            worst=[dict(frame=int(frames[f]), error_px=number(errors[f]))
+                   for f in worst if np.isfinite(errors[f])])
+        with warnings.catch_warnings():   # frames without any detection stay NaN
+            warnings.simplefilter('ignore', RuntimeWarning)
+            all_views = np.nanmedian(self.frame_view_error_px[frames], axis=1)
+        changes = [dict(change, start=int(frames[change['start']]),
+                        stop=int(frames[change['stop'] - 1]) + 1)
+                   for change in find_rig_changes(all_views)]
+        return dict(session=int(self.session_ids[index]), frames=int(len(frames)),
+                    valid_joint_fraction=float(self.valid[frames].mean()) if len(frames) else 0.,
+                    noise_px=number(self.noise_px[index]),
+                    ransac_threshold_px=number(self.ransac_threshold_px[index]),
+                    outlier_threshold_px=number(self.outlier_threshold_px[index]),
+                    views=views, frame_quality=quality, rig_changes=changes)
 
 
 def check_multiview_inputs(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
@@ -224,8 +293,10 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
                        reference_view: int = 0,
                        min_score: float = 0.3,
                        min_joints: int = 8,
-                       ransac_threshold_px: float = 3.0,
-                       outlier_threshold_px: float = 15.0,
+                       ransac_threshold: float = RANSAC_THRESHOLD,
+                       outlier_threshold: float = OUTLIER_THRESHOLD,
+                       ransac_threshold_px: Optional[float] = None,
+                       outlier_threshold_px: Optional[float] = None,
                        min_parallax_deg: float = 1.0,
                        min_triangulation_angle_deg: float = 15.0,
                        refine: bool = True,
@@ -238,7 +309,8 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
                        sync: str = 'off',
                        max_sync_offset: int = 5,
                        flag_fraction: float = 0.2,
-                       ba_max_frames: int = 300) -> PseudoLabels:
+                       ba_max_frames: int = 300,
+                       session: Optional[np.ndarray] = None) -> PseudoLabels:
     """Pseudo-3D labels of the reference view from the 2D poses of all views.
 
     Args:
@@ -246,19 +318,27 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
             [0, 1]; a missing joint or view is NaN (or score 0).
         intrinsics: (V, 3, 3) camera matrices in pixels.
         distortion: optional (V, 4|5|8) OpenCV distortion coefficients.
-        mode: ``'pooled'`` (static rig, one pose per view) or ``'per_frame'``.
+        mode: ``'pooled'`` (static rig, one pose per view and session) or ``'per_frame'``.
         reference_view: the view whose camera frame the labels are expressed in.
         min_score: joints with a lower score are not used.
         min_joints: fewest confident joints shared with the reference view for a pose
             (per-frame mode: per frame; pooled: in total).
-        ransac_threshold_px: RANSAC inlier threshold, pixels (converted with the mean focal);
-            also the robust losses' scale.
-        outlier_threshold_px: largest reprojection error of a triangulated joint, pixels; in
-            robust mode also the gate of a view's median error in a frame.
+        ransac_threshold: RANSAC inlier threshold in units of the detector's noise (the
+            standard deviation of its 2D error, measured from the poses of each session by
+            :func:`.noise.estimate_noise`; at least ``MIN_NOISE`` of the person's size,
+            ``DEFAULT_NOISE`` of it where it cannot be measured); also the robust losses'
+            scale. Neither the noise nor the person's size depends on the image resolution.
+        outlier_threshold: largest reprojection error of a triangulated joint, same unit; in
+            robust mode also the gate of a view's median error in a frame; the error above
+            which a (frame, view) counts as bad.
+        ransac_threshold_px, outlier_threshold_px: explicit overrides in pixels (converted
+            with the mean focal length); None: from the noise-relative thresholds.
         min_parallax_deg: below this median ray parallax a view pair is a pure rotation.
         min_triangulation_angle_deg: a joint is invalid unless two of its views see it under
             rays this far from (anti-)parallel: two facing cameras cannot place a point on the
-            line between them, and an outlier along that line passes every residual test.
+            line between them, and an outlier along that line passes every residual test; in
+            robust mode a view pair whose joints are seen under narrower angles does not
+            decide the rig.
         refine: robust Sampson refinement of each view's pose over all its correspondences
             (pooled: thousands of joints, the main gain in accuracy; per frame: removes
             RANSAC's minimal-sample error, about 1.5x slower).
@@ -273,10 +353,14 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
         refine_focal: robust mode: refine one focal length per view in the bundle adjustment
             (for intrinsics guessed from the image size).
         sync: ``'off'``, ``'estimate'`` (report each view's frame delay in ``sync_offset``) or
-            ``'apply'`` (also shift the views' detections by it before labelling).
+            ``'apply'`` (also shift the views' detections by it before labelling; which image
+            shows each label's instant is in ``image_frame``).
         max_sync_offset: delays in [-max_sync_offset, max_sync_offset] frames are tried.
         flag_fraction: a view is flagged when more of its frames than this are bad.
         ba_max_frames: robust mode: frames in the bundle adjustment (evenly spaced).
+        session: optional (F,) int, the recording session of each frame: cameras may move
+            between sessions, so each session gets its own rig (pooled modes), sync offsets and
+            focal lengths. None: one session.
 
     Returns:
         PseudoLabels; failures are flagged in the status arrays, never raised.
@@ -289,6 +373,12 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
         raise ValueError(f'sync must be one of {SYNC_OPTIONS}, got {sync!r}')
     if robust and mode != 'pooled':
         raise ValueError("robust=True needs mode='pooled' (a static rig)")
+    for name, value in (('ransac_threshold', ransac_threshold),
+                        ('outlier_threshold', outlier_threshold),
+                        ('ransac_threshold_px', ransac_threshold_px),
+                        ('outlier_threshold_px', outlier_threshold_px)):
+        if value is not None and not (np.isfinite(value) and value > 0):
+            raise ValueError(f'{name} must be a positive number, got {value}')
     robust = mode == 'pooled' if robust is None else bool(robust)
     num_views, num_frames, num_joints, _ = keypoints_2d.shape
     if not 0 <= reference_view < num_views:
@@ -297,11 +387,85 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
         flip_pairs = H36M_FLIP_PAIRS if num_joints == 17 else ()
     if any(not (0 <= a < num_joints and 0 <= b < num_joints) for a, b in flip_pairs):
         raise ValueError(f'flip_pairs must index {num_joints} joints, got {flip_pairs}')
-    progress = progress or (lambda iterable: iterable)
-    focal = intrinsics[:, [0, 1], [0, 1]].mean(axis=1)                   # (V,)
+    session = check_session(session, num_frames)
+    options = dict(mode=mode, reference_view=reference_view, min_score=min_score,
+                   min_joints=min_joints, ransac_threshold=ransac_threshold,
+                   outlier_threshold=outlier_threshold, ransac_threshold_px=ransac_threshold_px,
+                   outlier_threshold_px=outlier_threshold_px, min_parallax_deg=min_parallax_deg,
+                   min_triangulation_angle_deg=min_triangulation_angle_deg, refine=refine,
+                   max_ransac_points=max_ransac_points, seed=seed,
+                   progress=progress or (lambda iterable: iterable), robust=robust,
+                   flip_pairs=tuple(flip_pairs), refine_focal=refine_focal, sync=sync,
+                   max_sync_offset=max_sync_offset, flag_fraction=flag_fraction,
+                   ba_max_frames=ba_max_frames)
+    session_ids = np.unique(session)
+    parts = []
+    for session_id in session_ids:
+        frames = np.flatnonzero(session == session_id)
+        parts.append((frames, _label_session(keypoints_2d[:, frames], intrinsics, distortion,
+                                             **options)))
+    return _combine(parts, session, session_ids, num_frames, reference_view, mode, robust,
+                    sync == 'apply')
 
+
+def check_session(session: Optional[np.ndarray], num_frames: int,
+                  source: str = '') -> np.ndarray:
+    """(F,) int64 session of every frame (zeros for None); errors name ``source`` and the key."""
+    if session is None:
+        return np.zeros(num_frames, np.int64)
+    prefix = f'{source}: ' if source else ''
+    session = np.asarray(session)
+    if session.shape != (num_frames, ) or not np.issubdtype(session.dtype, np.integer):
+        raise ValueError(f"{prefix}key 'session' must be an integer array of shape (F,) = "
+                         f'({num_frames},), got dtype {session.dtype} and shape {session.shape}')
+    return session.astype(np.int64)
+
+
+def person_size(normalized: np.ndarray, confident: np.ndarray,
+                min_joints: int = 4) -> np.ndarray:
+    """Each view's typical size of the person: (V,) normalized units (pixels / focal).
+
+    The median over frames of the diagonal of the box around the view's confident joints
+    (frames with at least ``min_joints`` of them); NaN for a view without such a frame.
+    Detectors err in proportion to the person's size in the image (a top-down model sees a
+    fixed-size crop of the person), and in normalized units the size does not depend on the
+    image resolution: thresholds relative to it give the same labels at any resolution.
+
+    Args:
+        normalized: (V, F, J, 2). confident: (V, F, J) bool.
+    """
+    points = np.where(confident[..., None], normalized, np.nan)
+    enough = confident.sum(axis=-1) >= min_joints                         # (V, F)
+    with warnings.catch_warnings():       # frames (and views) without joints stay NaN
+        warnings.simplefilter('ignore', RuntimeWarning)
+        diagonal = np.linalg.norm(np.nanmax(points, axis=2) - np.nanmin(points, axis=2), axis=-1)
+        return np.nanmedian(np.where(enough, diagonal, np.nan), axis=1)
+
+
+def _label_session(keypoints_2d, intrinsics, distortion, mode, reference_view, min_score,
+                   min_joints, ransac_threshold, outlier_threshold, ransac_threshold_px,
+                   outlier_threshold_px, min_parallax_deg, min_triangulation_angle_deg, refine,
+                   max_ransac_points, seed, progress, robust, flip_pairs, refine_focal, sync,
+                   max_sync_offset, flag_fraction, ba_max_frames) -> PseudoLabels:
+    """:func:`make_pseudo_labels` of one recording session (per-session arrays with S = 1)."""
+    num_views, num_frames, num_joints, _ = keypoints_2d.shape
+    focal = intrinsics[:, [0, 1], [0, 1]].mean(axis=1)                   # (V,)
     normalized, finite, scores, confident = _observations(keypoints_2d, intrinsics, distortion,
                                                           min_score)
+    size = person_size(normalized, confident)                             # (V,) normalized
+    # one size for the rig (thresholds are converted to normalized units with the mean
+    # focal); a session without a person anywhere cannot be labelled anyway
+    unit = float(np.nanmedian(size)) if np.isfinite(size).any() else 1.0
+    noise = np.nan
+    if mode == 'pooled':
+        noise = estimate_noise(normalized, confident, NOISE_PROBE_THRESHOLD * unit,
+                               min_angle_deg=min_triangulation_angle_deg, seed=seed)
+    sigma = max(noise, MIN_NOISE * unit) if np.isfinite(noise) else DEFAULT_NOISE * unit
+    if ransac_threshold_px is None:
+        ransac_threshold_px = ransac_threshold * sigma * focal.mean()
+    if outlier_threshold_px is None:
+        outlier_threshold_px = outlier_threshold * sigma * focal.mean()
+
     sync_offset = np.zeros(num_views, dtype=np.int64)
     if sync != 'off':
         sync_offset, _ = estimate_frame_offsets(normalized, confident, reference_view, focal,
@@ -311,21 +475,27 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
             keypoints_2d = shift_frames(keypoints_2d, sync_offset)
             normalized, finite, scores, confident = _observations(keypoints_2d, intrinsics,
                                                                   distortion, min_score)
+    shift = sync_offset if sync == 'apply' else np.zeros_like(sync_offset)
+    image_frame = np.arange(num_frames)[:, None] + shift                      # (F, V)
+    image_frame = np.where((image_frame >= 0) & (image_frame < num_frames), image_frame, -1)
     options = dict(reference_view=reference_view, min_joints=min_joints,
                    min_parallax_deg=min_parallax_deg, seed=seed, focal=focal,
                    ransac_threshold_px=ransac_threshold_px, refine=refine)
     used = np.ones((num_frames, num_views), bool)
     swapped = np.zeros((num_frames, num_views), np.int8)
     ambiguous = np.zeros((num_frames, num_joints), bool)
+    focal_scale = np.ones(num_views)
     if robust:
         rig = calibrate_rig(normalized, confident, scores, focal, reference_view,
                             min_joints=min_joints, min_parallax_deg=min_parallax_deg,
                             ransac_threshold_px=ransac_threshold_px,
                             gate_px=outlier_threshold_px, flip_pairs=flip_pairs,
                             refine_focal=refine_focal, ba_max_frames=ba_max_frames,
-                            max_ransac_points=max_ransac_points, seed=seed)
+                            max_ransac_points=max_ransac_points,
+                            min_triangulation_angle_deg=min_triangulation_angle_deg, seed=seed)
         normalized, confident, scores = rig.normalized, rig.confident, rig.scores
-        focal = focal * rig.focal_scale
+        focal_scale = rig.focal_scale
+        focal = focal * focal_scale
         used, swapped = rig.used, rig.swapped.sum(axis=-1).astype(np.int8)
         ambiguous = rig.ambiguous
         status = np.array([VIEW_STATUS.index(name) for name in rig.view_status], np.int8)
@@ -384,13 +554,94 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
         inlier_ratio = np.broadcast_to(consistent, inlier_ratio.shape).copy()
     rotations = np.where(has_pose[..., None, None], rotations, np.nan)
     translations = np.where(has_pose[..., None], translations, np.nan)
+    used_intrinsics = intrinsics.copy()
+    used_intrinsics[:, :2, :2] *= focal_scale[:, None, None]
+    per_session = dict(
+        intrinsics=used_intrinsics, sync_offset=sync_offset, focal=focal,
+        person_size_px=size * focal, noise_px=np.float64(noise * focal.mean()),
+        ransac_threshold_px=np.float64(ransac_threshold_px),
+        outlier_threshold_px=np.float64(outlier_threshold_px),
+        view_error_px=quality.pop('view_error_px'),
+        view_bad_fraction=quality.pop('view_bad_fraction'),
+        view_flagged=quality.pop('view_flagged'))
+    if distortion is not None:
+        per_session['distortion'] = distortion
+    per_session = {key: np.asarray(value)[None] for key, value in per_session.items()}
     return PseudoLabels(keypoints_3d=keypoints_3d, valid=valid, rotations=rotations,
                         translations=translations, reference_view=reference_view, mode=mode,
                         scale_view=scale_view, view_status=view_status.astype(np.int8),
                         frame_status=frame_status, joint_status=joint_status,
                         view_inlier_ratio=inlier_ratio, frame_view_used=used, swapped=swapped,
-                        sync_offset=sync_offset, sync_applied=sync == 'apply', focal=focal,
-                        robust=robust, **quality)
+                        image_frame=image_frame, session=np.zeros(num_frames, np.int64),
+                        session_ids=np.zeros(1, np.int64), sync_applied=sync == 'apply',
+                        robust=robust, **quality, **per_session)
+
+
+def _combine(parts, session, session_ids, num_frames, reference_view, mode, robust,
+             sync_applied) -> PseudoLabels:
+    """One :class:`PseudoLabels` from the sessions' (their frame indices, labels)."""
+    if len(parts) == 1 and len(parts[0][0]) == num_frames:
+        labels = parts[0][1]
+        labels.session, labels.session_ids = session, session_ids
+        return labels
+    arrays = {}
+    for key in FRAME_KEYS:
+        first = getattr(parts[0][1], key)
+        out = np.empty((num_frames, ) + first.shape[1:], first.dtype)
+        for frames, labels in parts:
+            value = getattr(labels, key)
+            if key == 'image_frame':      # session-local frame -> the file's frame
+                value = np.where(value >= 0, frames[np.maximum(value, 0)], -1)
+            out[frames] = value
+        arrays[key] = out
+    for key in SESSION_KEYS:
+        values = [getattr(labels, key) for _, labels in parts]
+        arrays[key] = None if values[0] is None else np.concatenate(values)
+    return PseudoLabels(reference_view=reference_view, mode=mode, robust=robust,
+                        sync_applied=sync_applied, session=session, session_ids=session_ids,
+                        **arrays)
+
+
+def find_rig_changes(frame_error_px: np.ndarray, window: int = 25, ratio: float = 2.0,
+                     min_frames: int = 50) -> list:
+    """Stretches of frames whose labels fit much worse than the rest: a camera moved?
+
+    Cameras that were moved or recalibrated between recordings cannot share one pooled rig:
+    the frames of the smaller part then reproject far worse in the views that moved (robust
+    mode leaves those views out of the labels, so the error over all views is the signal).
+    The rolling median of ``frame_error_px`` over ``window`` frames is compared with the whole
+    file's median.
+
+    Args:
+        frame_error_px: (F,) per-frame median reprojection error over all views with a
+            detection, pixels (NaN: none).
+        window: frames of the rolling median.
+        ratio: a stretch is reported when its rolling median exceeds ``ratio`` times the
+            median of the whole file ...
+        min_frames: ... for at least this many consecutive frames.
+
+    Returns:
+        list of dicts ``start``, ``stop`` (frame indices, stop exclusive), ``error_px`` (the
+        stretch's median) and ``elsewhere_px`` (the median of the other frames).
+    """
+    from scipy.ndimage import median_filter
+    finite = np.isfinite(frame_error_px)
+    if finite.sum() < min_frames:
+        return []
+    filled = np.where(finite, frame_error_px, np.nanmedian(frame_error_px))
+    rolling = median_filter(filled, size=window, mode='nearest')
+    high = rolling > ratio * np.median(frame_error_px[finite])
+    changes = []
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], high.astype(np.int8), [0]])))
+    for start, stop in zip(edges[::2], edges[1::2]):
+        if stop - start < min_frames:
+            continue
+        inside = np.zeros(len(high), bool)
+        inside[start:stop] = True
+        changes.append(dict(start=int(start), stop=int(stop),
+                            error_px=round(float(np.nanmedian(frame_error_px[inside])), 3),
+                            elsewhere_px=round(float(np.nanmedian(frame_error_px[~inside])), 3)))
+    return changes
 
 
 def _observations(keypoints_2d, intrinsics, distortion, min_score):

@@ -28,6 +28,7 @@ DEGENERATE = 'degenerate'
 ZERO_BASELINE = 'zero_baseline'
 CHEIRALITY = 'cheirality'
 NO_SCALE = 'no_scale'   # a pose whose translation scale could not be fitted (rig level)
+NARROW_ANGLE = 'narrow_angle'   # a pair that cannot place points in depth (facing cameras)
 
 MIN_SOLVER_POINTS = 5
 

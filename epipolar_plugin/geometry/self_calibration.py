@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from .bundle_adjustment import bundle_adjust
-from .relative_pose import (NO_SCALE, OK, RelativePose, estimate_relative_pose,
+from .relative_pose import (NARROW_ANGLE, NO_SCALE, OK, RelativePose, estimate_relative_pose,
                             refine_relative_pose, translation_scale)
 from .swaps import H36M_FLIP_PAIRS, find_swaps, flip_permutation
 from .triangulation import reprojection_errors, triangulate_dlt, triangulate_robust
@@ -83,6 +83,7 @@ def calibrate_rig(normalized: np.ndarray,
                   refine_focal: bool = False,
                   ba_max_frames: int = 300,
                   max_ransac_points: int = 4000,
+                  min_triangulation_angle_deg: float = 15.0,
                   seed: int = 0) -> RigCalibration:
     """Robust pooled poses of all views (see the module's steps).
 
@@ -107,7 +108,7 @@ def calibrate_rig(normalized: np.ndarray,
     normalized, confident, scores = normalized.copy(), confident.copy(), scores.copy()
     pairs = _pairwise_poses(normalized, confident, focal, min_joints, min_parallax_deg,
                             ransac_threshold_px, max_ransac_points, seed)
-    hub, poses = _rig_around_hub(pairs, confident, reference_view)
+    hub, poses = _rig_around_hub(pairs, confident, reference_view, min_triangulation_angle_deg)
     rotations, translations, status, anchor = _to_reference(normalized, poses, hub,
                                                             reference_view)
     has_pose = np.array([s == OK for s in status])
@@ -121,6 +122,7 @@ def calibrate_rig(normalized: np.ndarray,
         return calibration
     gate = gate_px / focal.mean()
     _resection(calibration, has_pose, reference_view, gate, seed)
+    used[:] = has_pose[None]
     for _ in range(2):
         _gate_views(calibration, gate, has_pose, flip_pairs)
         _undo_swaps(calibration, flip_pairs, gate)
@@ -212,19 +214,41 @@ def _pairwise_poses(normalized, confident, focal, min_joints, min_parallax_deg,
     return pairs
 
 
-def _rig_around_hub(pairs: dict, confident: np.ndarray, reference_view: int):
-    """The hub (most inliers over its pairs, with a pose for the reference view) and the
-    poses of all views relative to it (the hub's own: identity, its confident joints)."""
+def depth_angle_deg(pose: RelativePose) -> float:
+    """How well a view pair places points in depth: its median triangulation angle folded to
+    [0, 90] degrees (the rays' parallax; near 0 for a pure rotation *and* for two cameras
+    facing each other across the subject, whose rays are nearly one line)."""
+    return min(pose.parallax_deg, 180.0 - pose.parallax_deg)
+
+
+def _rig_around_hub(pairs: dict, confident: np.ndarray, reference_view: int,
+                    min_angle_deg: float):
+    """The hub and the poses of all views relative to it (the hub's own: identity, its
+    confident joints).
+
+    A pair's support is its inlier count weighted by the sine of its :func:`depth_angle_deg`;
+    pairs below ``min_angle_deg`` count for nothing and give no pose: two cameras facing
+    each other across the subject agree with almost any correspondence (their epipoles lie on
+    the subject), so their inliers say nothing about the rig. The hub is the view with the
+    most support that has a usable pair with the reference view (or is it); views it has no
+    usable pair with get their pose by resection (:func:`_resection`).
+    """
     num_views = len(confident)
 
-    def support(hub):
-        return sum(pairs[hub, v].inliers.sum() for v in range(num_views)
-                   if v != hub and pairs[hub, v].ok)
+    def usable(a, b):
+        return pairs[a, b].ok and depth_angle_deg(pairs[a, b]) >= min_angle_deg
 
-    candidates = [h for h in range(num_views)
-                  if h == reference_view or pairs[h, reference_view].ok]
+    def support(hub):
+        return sum(pairs[hub, v].inliers.sum() * np.sin(np.radians(depth_angle_deg(
+            pairs[hub, v]))) for v in range(num_views) if v != hub and usable(hub, v))
+
+    candidates = [h for h in range(num_views) if h == reference_view or usable(h, reference_view)]
     hub = max(candidates, key=support)
-    poses = [RelativePose(inliers=confident[hub].reshape(-1)) if view == hub else pairs[hub, view]
+    poses = [RelativePose(inliers=confident[hub].reshape(-1)) if view == hub
+             else pairs[hub, view] if usable(hub, view)
+             else RelativePose(status=NARROW_ANGLE if pairs[hub, view].ok
+                               else pairs[hub, view].status,
+                               inliers=np.zeros(confident[hub].size, bool))
              for view in range(num_views)]
     return hub, poses
 
@@ -265,7 +289,8 @@ def _resection(calibration: RigCalibration, has_pose: np.ndarray, reference_view
     into its frame.
     """
     rng = np.random.default_rng(seed)
-    order = [reference_view] + [v for v in np.flatnonzero(has_pose) if v != reference_view]
+    order = [reference_view] + [v for v in np.argsort(~has_pose, kind='stable')
+                                if v != reference_view]
     for view in order:
         found = _resect_view(calibration, view, gate, rng, max_points)
         if found is None:
@@ -273,6 +298,8 @@ def _resection(calibration: RigCalibration, has_pose: np.ndarray, reference_view
         rotation, translation = found
         if view != reference_view:
             calibration.rotations[view], calibration.translations[view] = rotation, translation
+            if not has_pose[view]:      # a view without a usable pair: placed by the others
+                has_pose[view], calibration.view_status[view] = True, OK
             continue
         # the reference camera sits at X_ref = R X + t in the current frame: rebase every view
         rotations = calibration.rotations @ rotation.T
@@ -294,7 +321,7 @@ def _resect_view(calibration, view, gate, rng, max_points):
     others = weights.copy()
     others[..., view] = 0.0
     points_3d, valid, _ = triangulate_robust(points, projections, others, max_error=gate)
-    usable = valid & (weights[..., view] > 0)
+    usable = valid & calibration.confident[view]     # also where the view is not used yet
     if usable.sum() < 20:
         return None
     object_points, image_points = points_3d[usable], points[..., view, :][usable]

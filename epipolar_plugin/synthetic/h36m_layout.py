@@ -5,7 +5,7 @@ Layout (``OUT`` is the dataset root, ``fpsN`` = ``fps{fps}``)::
     OUT/images/S1/S1_Walking_1.54138969/S1_Walking_1.54138969_000001.jpg
     OUT/annotation_body3d/cameras.pkl                  {(subject, camera_id): camera dict}
     OUT/annotation_body3d/fpsN/h36m_{train,test}.npz   imgname, center, scale, part, S
-    OUT/annotation_body3d/fpsN/h36m_{train,test}_multiview_2d.npz   detected 2D (DESIGN sec. 4)
+    OUT/annotation_body3d/fpsN/h36m_{train,test}_multiview_2d.npz   detected 2D (docs/file_formats.md)
     OUT/annotation_body3d/fpsN/joint{2d,3d}{,_rel}_stats.pkl       training-split statistics
     OUT/synthetic_meta.json, OUT/contact_sheet.png
 
@@ -18,7 +18,9 @@ ground truth in the **camera** frame (metres) with visibility 1; ``center`` (N, 
 Camera dicts follow ``mmpose.utils.camera.SimpleCamera``: ``R`` (3, 3) camera-to-world rotation
 and ``T`` (3, 1) camera centre in metres (``x_cam = R^T (x_world - T)``), ``f``, ``c`` (2, 1)
 pixels, ``k`` (3, 1) and ``p`` (2, 1) distortion in OpenCV's order, ``w``, ``h``, ``name``, ``id``.
-One static rig films every subject (so a split's detections can be pooled per camera).
+Every subject is a recording session with the rig set up again (cameras moved by a few degrees
+and centimetres, as Human3.6M's per-subject calibrations): the multi-view 2D files carry
+``session`` (F,) = the subject's number, and the labels pool each session on its own.
 The detected 2D keypoints never enter the Human3.6M annotation files: they are the
 ``*_multiview_2d.npz`` files, with ``image_names`` (V, F) tying each entry to its image.
 """
@@ -36,7 +38,7 @@ from ..geometry.camera import project_points, world_to_camera
 from .detections import DetectionNoise, simulate_detections
 from .render import (random_appearance, random_room, render_background, render_frames,
                      self_occlusion)
-from .rig import studio_rig
+from .rig import moved_rig, studio_rig
 from .skeleton import JOINT_NAMES, animate, random_body
 
 SPLITS = {'train': ('S1', 'S5', 'S6', 'S7', 'S8'), 'test': ('S9', 'S11')}
@@ -133,18 +135,22 @@ def _render_sequence(out_dir, subject, sequence, ids, cameras, joints_world, app
 def make_synthetic_dataset(out_dir: str, frames: int = 400, num_cameras: int = 4,
                            size: int = 160, seed: int = 0, fps: int = 10,
                            noise: DetectionNoise = DetectionNoise(),
+                           session_change: tuple = (3.0, 0.3),
                            progress: bool = True) -> dict:
     """Generate the embedded synthetic dataset (deterministic for the arguments).
 
     Args:
         out_dir: dataset root to write (created; existing files are overwritten).
         frames: frames per subject, split evenly over the five actions.
-        num_cameras: V >= 2 cameras of one static studio rig.
+        num_cameras: V >= 2 cameras of a static studio rig.
         size: square image side in pixels; focal length ``1.15 * size`` as in Human3.6M.
         seed: the only source of randomness.
         fps: frame rate of the annotation (``50 // fps`` must be an integer, like the
             ``sample_rate`` of preprocess_h36m.py); the annotation folder is ``fps{fps}``.
         noise: the detector error model in pixels of a 1000-pixel image (scaled to ``size``).
+        session_change: (degrees, metres): as Human3.6M, every subject is one recording session
+            with the rig set up again (:func:`.rig.moved_rig`; the first subject films with the
+            base rig); (0, 0): one rig for every subject.
         progress: show a progress bar over sequences.
 
     Returns:
@@ -155,14 +161,18 @@ def make_synthetic_dataset(out_dir: str, frames: int = 400, num_cameras: int = 4
                          f'fps dividing 50; got num_cameras={num_cameras}, frames={frames}, '
                          f'size={size}, fps={fps}')
     from tqdm import tqdm
-    cameras = studio_rig(num_cameras, seed=seed, image_size=size, focal=FOCAL_PER_PIXEL * size)
+    base_rig = studio_rig(num_cameras, seed=seed, image_size=size,
+                          focal=FOCAL_PER_PIXEL * size)
     ids = camera_ids(num_cameras)
     scaled_noise = noise.scaled(size / 1000.0)
     annotation_dir = osp.join(out_dir, 'annotation_body3d', f'fps{fps}')
     os.makedirs(annotation_dir, exist_ok=True)
     subjects = [s for split in SPLITS.values() for s in split]
+    rigs = {s: base_rig if k == 0 or not any(session_change) else moved_rig(
+        base_rig, seed=seed + 1000 + k, rotation_deg=session_change[0],
+        shift_m=session_change[1]) for k, s in enumerate(subjects)}
     camera_params = {(s, cid): camera_dict(c, cid, v) for s in subjects
-                     for v, (c, cid) in enumerate(zip(cameras, ids))}
+                     for v, (c, cid) in enumerate(zip(rigs[s], ids))}
     with atomic_output(osp.join(out_dir, 'annotation_body3d', 'cameras.pkl')) as temporary, \
             open(temporary, 'wb') as file:
         pickle.dump(camera_params, file)
@@ -174,6 +184,7 @@ def make_synthetic_dataset(out_dir: str, frames: int = 400, num_cameras: int = 4
         rows, detections, names = {}, {}, {}
         for s_index, subject in enumerate(split_subjects):
             subject_seed = np.random.SeedSequence([seed, subjects.index(subject)])
+            cameras = rigs[subject]
             rng = np.random.default_rng(subject_seed)
             body, room = random_body(rng), random_room(rng)
             backgrounds = [render_background(c.rotation, c.translation, c.intrinsics,
@@ -203,10 +214,12 @@ def make_synthetic_dataset(out_dir: str, frames: int = 400, num_cameras: int = 4
         save_npz(osp.join(annotation_dir, f'h36m_{split}_multiview_2d.npz'),
                  keypoints_2d=np.concatenate([detections[k] for k in sequences], axis=1),
                  image_names=np.concatenate([names[k] for k in sequences], axis=1),
-                 intrinsics=np.stack([c.intrinsics for c in cameras]),
-                 distortion=np.stack([c.distortion for c in cameras]),
-                 image_size=np.array([[c.width, c.height] for c in cameras]),
-                 camera_names=np.array(ids), joint_names=np.array(JOINT_NAMES))
+                 intrinsics=np.stack([c.intrinsics for c in base_rig]),
+                 distortion=np.stack([c.distortion for c in base_rig]),
+                 image_size=np.array([[c.width, c.height] for c in base_rig]),
+                 camera_names=np.array(ids), joint_names=np.array(JOINT_NAMES),
+                 session=np.concatenate([np.full(names[k].shape[1], int(k[0][1:]))
+                                         for k in sequences]))
         per_split[split] = dict(subjects=list(split_subjects), rows=len(annotation['imgname']),
                                 frames=len(annotation['imgname']) // num_cameras)
         if split == 'train':
@@ -223,7 +236,8 @@ def make_synthetic_dataset(out_dir: str, frames: int = 400, num_cameras: int = 4
                    num_cameras=num_cameras, image_size=size, seed=seed, fps=fps,
                    camera_ids=ids, sequences=list(SEQUENCES.values()), splits=per_split,
                    detection_noise=asdict(noise),
-                   detection_noise_pixels=asdict(scaled_noise))
+                   detection_noise_pixels=asdict(scaled_noise),
+                   session_change=dict(degrees=session_change[0], metres=session_change[1]))
     with atomic_output(osp.join(out_dir, 'synthetic_meta.json')) as temporary, \
             open(temporary, 'w') as file:
         json.dump(summary, file, indent=2)

@@ -1,13 +1,13 @@
 """A synthetic multi-view capture: motion + rig + projections + detections, with the truth."""
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 
 from ..geometry.camera import project_points, world_to_camera
 from .detections import DetectionNoise, simulate_detections
 from .failures import DetectorFailures, corrupt_half_visible, observed_joints
-from .rig import studio_rig
+from .rig import FacingPair, moved_rig, studio_rig
 from .skeleton import animate
 
 
@@ -23,6 +23,8 @@ class SyntheticScene:
         intrinsics: (V, 3, 3). distortion: (V, 5).
         failures: the truth about simulated detector failures (``swapped`` (V, F) bool,
             ``bad`` (V, F) int8); empty without failures.
+        session: (F,) int, the recording session of each frame; session_cameras: the rig of
+            each session (``cameras`` is the first).
     """
     joints_world: np.ndarray
     cameras: list
@@ -32,10 +34,14 @@ class SyntheticScene:
     intrinsics: np.ndarray
     distortion: np.ndarray
     failures: dict = field(default_factory=dict)
+    session: np.ndarray = None
+    session_cameras: list = None
 
-    def relative_pose(self, view: int, reference_view: int = 0):
-        """True (R, t) of ``view`` relative to ``reference_view`` (X_v = R X_ref + t), metres."""
-        ref, cam = self.cameras[reference_view], self.cameras[view]
+    def relative_pose(self, view: int, reference_view: int = 0, session: int = 0):
+        """True (R, t) of ``view`` relative to ``reference_view`` (X_v = R X_ref + t), metres,
+        in the rig of ``session``."""
+        cameras = self.session_cameras[session] if self.session_cameras else self.cameras
+        ref, cam = cameras[reference_view], cameras[view]
         rotation = cam.rotation @ ref.rotation.T
         return rotation, cam.translation - rotation @ ref.translation
 
@@ -43,7 +49,9 @@ class SyntheticScene:
 def make_scene(num_frames: int = 200, num_cameras: int = 4, seed: int = 0,
                noise: DetectionNoise = DetectionNoise(),
                failures: Optional[DetectorFailures] = None, camera_distance: float = 5.0,
-               area_radius: float = 1.0, action: str = 'free') -> SyntheticScene:
+               area_radius: float = 1.0, action: str = 'free',
+               facing: Optional[FacingPair] = None, sessions: int = 1,
+               session_change: Tuple[float, float] = (3.0, 0.3)) -> SyntheticScene:
     """Animate, film and "detect" a subject; deterministic for a seed.
 
     Args:
@@ -52,25 +60,48 @@ def make_scene(num_frames: int = 200, num_cameras: int = 4, seed: int = 0,
         camera_distance: metres from the room's centre to the cameras.
         area_radius: the subject stays within about this radius (metres) of the centre.
         action: the motion (see ``skeleton.ACTIONS``).
+        facing: optional pair of cameras facing each other across the subject.
+        sessions: the frames are split into this many recording sessions (consecutive blocks);
+            every session after the first films with the rig set up again
+            (:func:`~.rig.moved_rig` by ``session_change`` = (degrees, metres)).
     """
+    if sessions < 1 or sessions > num_frames:
+        raise ValueError(f'sessions must be in [1, {num_frames}], got {sessions}')
     joints_world = animate(num_frames, seed=seed, area_radius=area_radius, action=action)
-    cameras = studio_rig(num_cameras, seed=seed + 1, distance=camera_distance)
-    joints_camera = np.stack(
-        [world_to_camera(joints_world, cam.rotation, cam.translation) for cam in cameras])
-    clean = _project(joints_camera, cameras)
-    info = {}
+    rigs = [studio_rig(num_cameras, seed=seed + 1, distance=camera_distance, facing=facing)]
+    for k in range(1, sessions):
+        rigs.append(moved_rig(rigs[0], seed=seed + 10 + k, rotation_deg=session_change[0],
+                              shift_m=session_change[1]))
+    session = np.arange(num_frames) * sessions // num_frames
+    joints_camera = np.empty((num_cameras, ) + joints_world.shape)
+    clean = np.empty((num_cameras, num_frames, joints_world.shape[1], 2))
     observed = clean
+    info = {}
     if failures is not None:
-        points, info = observed_joints(joints_world, cameras, failures, seed=seed + 3)
-        observed = _project(points, cameras)
+        observed = np.empty_like(clean)
+        info = dict(swapped=np.zeros((num_cameras, num_frames), bool),
+                    bad=np.zeros((num_cameras, num_frames), np.int8))
+    for k, cameras in enumerate(rigs):
+        frames = session == k
+        joints_camera[:, frames] = np.stack(
+            [world_to_camera(joints_world[frames], c.rotation, c.translation) for c in cameras])
+        clean[:, frames] = _project(joints_camera[:, frames], cameras)
+        if failures is not None:
+            points, part = observed_joints(joints_world[frames], cameras, failures,
+                                           seed=seed + 3 + 1000 * k)
+            observed[:, frames] = _project(points, cameras)
+            for key, value in part.items():
+                info[key][:, frames] = value
     detections = simulate_detections(observed, noise, seed=seed + 2)
     if info:
         detections = corrupt_half_visible(detections, info['bad'], noise.pixel_sigma,
                                           seed=seed + 4)
+    cameras = rigs[0]
     return SyntheticScene(joints_world=joints_world, cameras=cameras, joints_camera=joints_camera,
                           keypoints_clean=clean, keypoints_2d=detections,
                           intrinsics=np.stack([c.intrinsics for c in cameras]),
-                          distortion=np.stack([c.distortion for c in cameras]), failures=info)
+                          distortion=np.stack([c.distortion for c in cameras]), failures=info,
+                          session=session, session_cameras=rigs)
 
 
 def _project(points_camera: np.ndarray, cameras: list) -> np.ndarray:

@@ -15,8 +15,7 @@ def labelled(tiny_dataset, tmp_path_factory):
     root, _ = tiny_dataset
     keypoints = load_multiview_keypoints(str(root / ANN / 'h36m_train_multiview_2d.npz'))
     labels = make_pseudo_labels(keypoints['keypoints_2d'], keypoints['intrinsics'],
-                                keypoints['distortion'], ransac_threshold_px=0.5,
-                                outlier_threshold_px=3)
+                                keypoints['distortion'], session=keypoints['session'])
     path = tmp_path_factory.mktemp('labels') / 'labels.npz'
     save_pseudo_labels(str(path), labels)
     return root, str(path)

@@ -14,8 +14,7 @@ def test_folder_rig_trains_from_keypoints_and_images_only(tiny_dataset, tmp_path
     root, _ = tiny_dataset
     keypoints = load_multiview_keypoints(str(root / KEYPOINTS))
     labels = make_pseudo_labels(keypoints['keypoints_2d'], keypoints['intrinsics'],
-                                keypoints['distortion'], ransac_threshold_px=0.5,
-                                outlier_threshold_px=3)
+                                keypoints['distortion'], session=keypoints['session'])
     save_pseudo_labels(str(tmp_path / 'labels.npz'), labels)
     init_default_scope('mmpose')
     pipeline = [dict(type='EpipolarPseudoLabel', root_from=(1, 4)), dict(type='ProjectTarget3D'),

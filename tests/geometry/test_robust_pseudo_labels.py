@@ -52,7 +52,7 @@ def test_one_bad_view_is_flagged_and_does_not_poison_the_labels(bad_view):
     plain = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion,
                                robust=False)
     robust = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion)
-    assert n_mpjpe_mm(plain, scene) > 45                         # poisoned
+    assert n_mpjpe_mm(plain, scene) > 40                         # poisoned (clean: ~22)
     assert n_mpjpe_mm(robust, scene) < min(32, 0.6 * n_mpjpe_mm(plain, scene))
     assert worst_rotation_error(robust, scene) < 0.5
     assert np.flatnonzero(robust.view_flagged).tolist() == [bad_view]
@@ -61,7 +61,8 @@ def test_one_bad_view_is_flagged_and_does_not_poison_the_labels(bad_view):
     assert robust.frame_view_used[~bad, bad_view].mean() > 0.9    # kept where good
     summary = robust.summary()
     assert summary['flagged_views'] == [bad_view]
-    assert summary['views'][bad_view]['flagged'] and summary['views'][bad_view]['bad_fraction'] > .3
+    views = summary['sessions'][0]['views']
+    assert views[bad_view]['flagged'] and views[bad_view]['bad_fraction'] > .3
 
 
 def test_swaps_are_undone():
@@ -109,8 +110,8 @@ def test_sync_offset_is_estimated_and_applied_only_when_asked():
     estimated = make_pseudo_labels(*inputs, sync='estimate')
     applied = make_pseudo_labels(*inputs, sync='apply')
     off = make_pseudo_labels(*inputs)
-    assert estimated.sync_offset.tolist() == [0, 0, 3, -2] and not estimated.sync_applied
-    assert applied.sync_applied and off.sync_offset.tolist() == [0, 0, 0, 0]
+    assert estimated.sync_offset.tolist() == [[0, 0, 3, -2]] and not estimated.sync_applied
+    assert applied.sync_applied and off.sync_offset.tolist() == [[0, 0, 0, 0]]
     assert n_mpjpe_mm(applied, scene) < n_mpjpe_mm(estimated, scene) - 1.0
     np.testing.assert_allclose(estimated.keypoints_3d, off.keypoints_3d, equal_nan=True)
 
@@ -137,7 +138,7 @@ def test_guessed_intrinsics_with_focal_refinement():
     refined = make_pseudo_labels(scene.keypoints_2d, guess, None, refine_focal=True)
     known = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion)
     true_focal = scene.intrinsics[:, 0, 0]
-    assert np.all(np.abs(refined.focal[1:] / true_focal[1:] - 1) < 0.03)
+    assert np.all(np.abs(refined.focal[0, 1:] / true_focal[1:] - 1) < 0.03)
     assert n_mpjpe_mm(refined, scene) < n_mpjpe_mm(plain, scene)
     assert n_mpjpe_mm(refined, scene) < n_mpjpe_mm(known, scene) + 12
 

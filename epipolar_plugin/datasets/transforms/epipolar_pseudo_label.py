@@ -6,6 +6,7 @@ from mmcv.transforms import BaseTransform
 
 from mmpose.registry import TRANSFORMS
 from ...geometry import FRAME_STATUS, make_pseudo_labels
+from ...geometry.pseudo_labels import OUTLIER_THRESHOLD, RANSAC_THRESHOLD
 
 
 @TRANSFORMS.register_module()
@@ -35,20 +36,27 @@ class EpipolarPseudoLabel(BaseTransform):
         root_from: joints whose mean is the root where the label lacks it (the root is
             often hidden, and without it the whole sample has no target): Human3.6M's pelvis
             is the midpoint of its hips, ``(1, 4)``. None: no completion.
-        min_score, ransac_threshold_px, outlier_threshold_px: ``per_frame`` options of
-            ``make_pseudo_labels`` (pixels).
+        min_score, ransac_threshold, outlier_threshold: ``per_frame`` options of
+            ``make_pseudo_labels`` (in units of the detector's noise, which one frame cannot
+            measure: it is taken as ``DEFAULT_NOISE`` of the person's size);
+            ``ransac_threshold_px``, ``outlier_threshold_px``: explicit overrides in pixels.
     """
 
     def __init__(self, source: str = 'precomputed', root_index: int = 0,
                  root_from: Optional[Sequence[int]] = None, min_score: float = 0.3,
-                 ransac_threshold_px: float = 3.0, outlier_threshold_px: float = 15.0,
+                 ransac_threshold: float = RANSAC_THRESHOLD,
+                 outlier_threshold: float = OUTLIER_THRESHOLD,
+                 ransac_threshold_px: Optional[float] = None,
+                 outlier_threshold_px: Optional[float] = None,
                  seed: Optional[int] = 0) -> None:
         if source not in ('precomputed', 'per_frame'):
             raise ValueError(f"source must be 'precomputed' or 'per_frame', got {source!r}")
         self.source = source
         self.root_index = root_index
         self.root_from = None if root_from is None else [int(j) for j in root_from]
-        self.options = dict(min_score=min_score, ransac_threshold_px=ransac_threshold_px,
+        self.options = dict(min_score=min_score, ransac_threshold=ransac_threshold,
+                            outlier_threshold=outlier_threshold,
+                            ransac_threshold_px=ransac_threshold_px,
                             outlier_threshold_px=outlier_threshold_px, seed=seed)
 
     def _label(self, results: dict):
