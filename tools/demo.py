@@ -191,6 +191,8 @@ class SkeletonPanel:
         self.ax.set_xlabel('x')
         self.ax.set_ylabel('z (depth)')
         self.ax.set_zlabel('-y')
+        self.ax.locator_params(nbins=4)
+        self.ax.tick_params(labelsize=7)
         self.figure.canvas.draw()
         rgba = np.asarray(self.figure.canvas.buffer_rgba())
         return np.ascontiguousarray(rgba[..., 2::-1])

@@ -68,7 +68,7 @@ def plot_label_quality(path: str, frame_view_error_px: np.ndarray, view_flagged:
                          f'frame_view_used {used.shape}, view_flagged {np.shape(view_flagged)}, '
                          f'sync_offset {np.shape(sync_offset)}')
     names = [str(n) for n in camera_names] if camera_names is not None else [
-        str(v) for v in range(num_views)]
+        f'camera {v}' for v in range(num_views)]
     figure = plt.figure(figsize=(13, 1.6 + 1.5 * num_views))
     grid = figure.add_gridspec(num_views, 2, width_ratios=(2.2, 1))
     top = np.nanmax(error) if np.isfinite(error).any() else 1.0
@@ -88,7 +88,7 @@ def plot_label_quality(path: str, frame_view_error_px: np.ndarray, view_flagged:
         ax.set_ylim(0, top * 1.05)
         ax.set_xlim(-0.5, num_frames - 0.5)
         median = np.nanmedian(error[:, v]) if not missing.all() else np.nan
-        ax.set_title(f'camera {names[v]}{" (reference)" if v == reference_view else ""}: '
+        ax.set_title(f'{names[v]}{" (reference)" if v == reference_view else ""}: '
                      f'median {median:.1f} px, sync offset {int(sync_offset[v]):+d} frames, '
                      f'left out in {(~used[:, v] & ~missing).sum()} frames'
                      f'{"  FLAGGED" if view_flagged[v] else ""}', fontsize=9, loc='left',
