@@ -182,10 +182,10 @@ def main(argv=None):
     written = extract_frames(readers, folders, frames, args.jpeg_quality)
     save_npz(osp.join(args.out, 'intrinsics.npz'), cameras, compressed=False)
     fps = next(iter(readers.values())).fps
-    print(f'wrote {written} frames x {len(readers)} cameras ({fps:g} fps in the videos, every '
-          f'{args.every}-th from {args.start}) to {args.out}/<camera>/ and '
-          f"{osp.join(args.out, 'intrinsics.npz')} ({'guessed' if args.guess_intrinsics else 'given'}"
-          ' intrinsics)')
+    origin = 'guessed' if args.guess_intrinsics else 'given'
+    print(f'wrote {written} frames x {len(readers)} cameras (videos at {fps:g} fps; from frame '
+          f'{args.start}, one in {args.every}) to {args.out}/<camera>/ and '
+          f"{osp.join(args.out, 'intrinsics.npz')} ({origin} intrinsics)")
 
 
 if __name__ == '__main__':
