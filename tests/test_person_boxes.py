@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -191,3 +192,13 @@ def test_demo_takes_its_boxes_from_the_detector(tiny_models, rig_folder, tmp_pat
     boxes = np.array([f['box'] for f in frames])
     assert boxes.shape == (4, 4) and (boxes[:, 2:] - boxes[:, :2]).max() < 96
     assert all(len(f['joints']) == 17 for f in frames)
+    # nobody found: the frames are still written, without a pose, and the JSON says so
+    load_tool('demo').main([str(rig_folder / camera), config, str(tmp_path / 'random.pth'),
+                            '--det-config', det_config, '--det-checkpoint', det_checkpoint,
+                            '--bbox-thr', '1.01', '--out', str(tmp_path / 'nobody.mp4')])
+    frames = json.loads((tmp_path / 'nobody.json').read_text())['frames']
+    assert [(f['box'], f['joints']) for f in frames] == [(None, None)] * 4
+    capture, count = cv2.VideoCapture(str(tmp_path / 'nobody.mp4')), 0
+    while capture.read()[0]:
+        count += 1
+    assert count == 4
