@@ -14,13 +14,22 @@ few pixels, a few per cent outlier joints, some low-confidence joints, occasiona
    half-visible one in about half the frames); ``sync_offset`` (view 2 three frames late; the
    robust row estimates and applies the offset); ``small_depth`` (a subject reaching on the spot,
    cameras at 4.5 m); ``unknown_intrinsics`` (a pinhole guessed from the image size instead of
-   the calibration; the robust row also refines the focal lengths).
+   the calibration; the robust row also refines the focal lengths); ``facing_pair`` (cameras 1
+   and 3 face each other across the subject, optical axes 140 degrees apart, the subject within
+   0.3 m of the line joining them; camera 2 wrong in 60 % of the frames); ``two_sessions`` (two
+   recordings in one file, every camera moved by about 3 degrees and 0.3 m in between; the last
+   robust row is given the ``session`` of every frame);
+3. resolution (``--tables resolution``): the same scene at 0.25x to 4x the resolution (pixels,
+   intrinsics and the detector's pixel errors scaled together), and the generator at image
+   sizes 160, 640 and 1920, with the pixel thresholds of earlier versions (3 px / 15 px) and
+   with the default noise-relative thresholds.
 
 Columns: N-MPJPE and P-MPJPE of the labels against the ground truth (mm, valid joints only),
 rotation error of the recovered cameras (degrees; the worst view's median over frames),
 fraction of valid joints, the views flagged by the quality scores, seconds.
 
-    python tools/benchmark_pseudo_labels.py [--frames 1000] [--seed 0] [--tables speed failures]
+    python tools/benchmark_pseudo_labels.py [--frames 1000] [--seed 0]
+        [--tables speed failures resolution]
 """
 import argparse
 import time
@@ -31,7 +40,7 @@ import numpy as np
 from epipolar_plugin.geometry import (make_pseudo_labels, mean_joint_error, pinhole_from_image_size,
                                       pixel_to_normalized, procrustes_align, root_centre,
                                       rotation_angle_deg, scale_align)
-from epipolar_plugin.synthetic import DetectionNoise, DetectorFailures, make_scene
+from epipolar_plugin.synthetic import DetectionNoise, DetectorFailures, FacingPair, make_scene
 
 #: name -> (make_scene arguments, robust-row options): the failure modes of real detectors.
 FAILURE_MODES = {
@@ -44,7 +53,12 @@ FAILURE_MODES = {
                     dict(sync='apply')),
     'small_depth': (dict(camera_distance=4.5, area_radius=0.05, action='reaching'), {}),
     'unknown_intrinsics': ({}, dict(refine_focal=True)),
+    'facing_pair': (dict(facing=FacingPair(), area_radius=0.3,
+                         failures=DetectorFailures(bad_view=2, bad_fraction=0.6)), {}),
+    'two_sessions': (dict(sessions=2, action='walking'), dict(session='scene')),
 }
+#: The thresholds of earlier versions, in pixels of the images.
+PIXEL_THRESHOLDS = dict(ransac_threshold_px=3.0, outlier_threshold_px=15.0)
 
 
 def paper_loop(keypoints_2d, intrinsics, distortion, reference_view=0, other_view=1,
@@ -89,14 +103,14 @@ def score(points_3d, valid, truth, rotations, true_rotations):
     The rotation error is the worst view's median over frames (a bad view must show).
 
     Args:
-        rotations: (F, W, 3, 3) estimated poses of W views; true_rotations: (W, 3, 3).
+        rotations: (F, W, 3, 3) estimated poses of W views; true_rotations: (F, W, 3, 3).
     """
     valid = valid & np.all(np.isfinite(points_3d), axis=-1)
     rooted = valid & valid[:, :1]                     # root-relative needs a valid root
     pred, gt = root_centre(points_3d), root_centre(truth)
     n_mpjpe = mean_joint_error(scale_align(pred, gt, rooted), gt, rooted) * 1000
     p_mpjpe = mean_joint_error(procrustes_align(points_3d, truth, valid), truth, valid) * 1000
-    rotation_error = np.nanmax(np.nanmedian(rotation_angle_deg(rotations, true_rotations[None]),
+    rotation_error = np.nanmax(np.nanmedian(rotation_angle_deg(rotations, true_rotations),
                                             axis=0))
     return n_mpjpe, p_mpjpe, rotation_error, valid.mean()
 
@@ -105,7 +119,9 @@ def run_rows(scene, methods, intrinsics=None, distortion='scene'):
     """[(name, seconds, scores, flagged views)] for ``methods`` = [(name, options or 'paper')]."""
     truth = scene.joints_camera[0]
     views = range(1, len(scene.cameras))
-    true_rotations = np.stack([scene.relative_pose(v)[0] for v in views])
+    true_rotations = np.stack([                  # (F, W, 3, 3): each frame's session's rig
+        np.stack([scene.relative_pose(v, session=k)[0] for v in views])
+        for k in range(len(scene.session_cameras))])[scene.session]
     intrinsics = scene.intrinsics if intrinsics is None else intrinsics
     distortion = scene.distortion if isinstance(distortion, str) else distortion
     rows = []
@@ -115,11 +131,13 @@ def run_rows(scene, methods, intrinsics=None, distortion='scene'):
             points_3d, rotations = paper_loop(scene.keypoints_2d, intrinsics, distortion)
             seconds = time.perf_counter() - start
             rows.append((name, seconds, score(points_3d, np.ones(points_3d.shape[:2], bool), truth,
-                                              rotations, true_rotations[:1]), '-'))
+                                              rotations, true_rotations[:, :1]), '-'))
             continue
+        if options.get('session') == 'scene':
+            options = dict(options, session=scene.session)
         labels = make_pseudo_labels(scene.keypoints_2d, intrinsics, distortion, **options)
         seconds = time.perf_counter() - start
-        flagged = ','.join(str(v) for v in np.flatnonzero(labels.view_flagged)) or 'none'
+        flagged = ','.join(str(v) for v in np.flatnonzero(labels.view_flagged.any(0))) or 'none'
         rows.append((name, seconds, score(labels.keypoints_3d, labels.valid, truth,
                                           labels.rotations[:, 1:], true_rotations), flagged))
     return rows
@@ -146,8 +164,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--frames', type=int, default=1000)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--tables', nargs='+', choices=['speed', 'failures'],
-                        default=['speed', 'failures'])
+    parser.add_argument('--tables', nargs='+', choices=['speed', 'failures', 'resolution'],
+                        default=['speed', 'failures', 'resolution'])
     parser.add_argument('--modes', nargs='+', choices=list(FAILURE_MODES),
                         default=list(FAILURE_MODES), help='failure modes to run')
     args = parser.parse_args()
@@ -181,6 +199,49 @@ def main():
             if mode == 'unknown_intrinsics':
                 print_table('  same scene, calibrated intrinsics',
                             run_rows(scene, [('pooled robust', dict(robust=True))]))
+    if 'resolution' in args.tables:
+        print_resolution_table(args.frames, args.seed, noise)
+
+
+def print_resolution_table(frames: int, seed: int, noise: DetectionNoise) -> None:
+    """N-MPJPE and valid fraction of the robust labels per image resolution (see the module)."""
+    scene = make_scene(frames, 4, seed=seed, noise=noise)
+    cases = [(f'1000 px rig x {factor:g}', *rescaled(scene, factor), scene)
+             for factor in (0.25, 0.5, 1.0, 2.0, 4.0)]
+    for size in (160, 640, 1920):
+        sized = make_scene(frames, 4, seed=seed, noise=noise, image_size=size)
+        cases.append((f'generator --size {size}', sized.keypoints_2d, sized.intrinsics, sized))
+    print(f'\nresolution (robust pooled, {frames} frames; N-MPJPE mm / valid joints; '
+          '"best" = within 15 % of the best N-MPJPE of its column)')
+    header = (f"{'images':<24}{'pixel thresholds 3 / 15 px':>30}{'noise-relative (default)':>30}"
+              f"{'noise px':>10}")
+    print(header)
+    print('-' * len(header))
+    results = []
+    for name, keypoints, intrinsics, truth_scene in cases:
+        row = []
+        for options in (PIXEL_THRESHOLDS, {}):
+            labels = make_pseudo_labels(keypoints, intrinsics, truth_scene.distortion, **options)
+            n_mpjpe, _, _, valid = score(labels.keypoints_3d, labels.valid,
+                                         truth_scene.joints_camera[0], labels.rotations[:, 1:],
+                                         np.stack([truth_scene.relative_pose(v)[0]
+                                                   for v in range(1, 4)])[None])
+            row.append((n_mpjpe, valid))
+        results.append((name, row, float(labels.noise_px[0])))
+    best = [min(row[k][0] for _, row, _ in results) for k in range(2)]
+    for name, row, noise_px in results:
+        cells = ''.join(f"{f'{n:.1f} / {v:.3f}' + (' best' if n <= 1.15 * b else ''):>30}"
+                        for (n, v), b in zip(row, best))
+        print(f'{name:<24}{cells}{noise_px:>10.2f}')
+
+
+def rescaled(scene, factor: float):
+    """(keypoints_2d, intrinsics) of ``scene`` filmed at ``factor`` times the resolution."""
+    keypoints = scene.keypoints_2d.copy()
+    keypoints[..., :2] *= factor
+    intrinsics = scene.intrinsics.copy()
+    intrinsics[:, :2] *= factor
+    return keypoints, intrinsics
 
 
 if __name__ == '__main__':

@@ -51,7 +51,8 @@ def make_scene(num_frames: int = 200, num_cameras: int = 4, seed: int = 0,
                failures: Optional[DetectorFailures] = None, camera_distance: float = 5.0,
                area_radius: float = 1.0, action: str = 'free',
                facing: Optional[FacingPair] = None, sessions: int = 1,
-               session_change: Tuple[float, float] = (3.0, 0.3)) -> SyntheticScene:
+               session_change: Tuple[float, float] = (3.0, 0.3),
+               image_size: int = 1000) -> SyntheticScene:
     """Animate, film and "detect" a subject; deterministic for a seed.
 
     Args:
@@ -64,11 +65,15 @@ def make_scene(num_frames: int = 200, num_cameras: int = 4, seed: int = 0,
         sessions: the frames are split into this many recording sessions (consecutive blocks);
             every session after the first films with the rig set up again
             (:func:`~.rig.moved_rig` by ``session_change`` = (degrees, metres)).
+        image_size: square images of this side, pixels; focal lengths (1.15 x the side) and
+            the detector's pixel errors (``noise`` is given for 1000 pixels) scale with it.
     """
     if sessions < 1 or sessions > num_frames:
         raise ValueError(f'sessions must be in [1, {num_frames}], got {sessions}')
     joints_world = animate(num_frames, seed=seed, area_radius=area_radius, action=action)
-    rigs = [studio_rig(num_cameras, seed=seed + 1, distance=camera_distance, facing=facing)]
+    rigs = [studio_rig(num_cameras, seed=seed + 1, distance=camera_distance, facing=facing,
+                       image_size=image_size, focal=1.15 * image_size)]
+    noise = noise.scaled(image_size / 1000.0)
     for k in range(1, sessions):
         rigs.append(moved_rig(rigs[0], seed=seed + 10 + k, rotation_deg=session_change[0],
                               shift_m=session_change[1]))
