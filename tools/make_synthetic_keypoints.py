@@ -1,4 +1,4 @@
-"""A synthetic multi-view 2D keypoints file (DESIGN.md section 4) with its ground truth.
+"""A synthetic multi-view 2D keypoints file (docs/file_formats.md) with its ground truth.
 
     python tools/make_synthetic_keypoints.py OUT.npz [--frames 2000] [--cameras 4] [--seed 0]
 
