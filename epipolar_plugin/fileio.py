@@ -236,8 +236,8 @@ def load_pseudo_labels_for(label_path: str, keypoints_path: str, num_frames: int
     _check_pairing(label_path, labels)
     check_array(label_path, 'valid', labels['valid'], (None, None), kinds='b')
     if len(labels['valid']) != num_frames:
-        raise ValueError(f'{label_path}: {len(labels["valid"])} frames, but {keypoints_path} has '
-                         f'{num_frames}: remake the labels from this file')
+        raise ValueError(f"{label_path}: key 'valid' has {len(labels['valid'])} frames, but "
+                         f'{keypoints_path} has {num_frames}: remake the labels from this file')
     frames, joints = labels['valid'].shape
     points = check_array(label_path, 'keypoints_3d', labels['keypoints_3d'], (frames, joints, 3))
     check_array(label_path, 'rotations', labels['rotations'], (frames, num_views, 3, 3))

@@ -49,7 +49,22 @@ def any_array():
         np.dtype(dtype), hnp.array_shapes(min_dims=0, max_dims=5, min_side=0, max_side=4)))
 
 
-OBJECT_ARRAYS = st.sampled_from([np.array([{'a': 1}, None], dtype=object),
+UNPICKLED = []      # filled when a file's pickle runs: a loader unpickled a user's file
+
+
+def _record_unpickling():
+    UNPICKLED.append(True)
+    return 'unpickled'
+
+
+class _RecordsUnpickling:
+    """Pickles as a call that records it ran."""
+
+    def __reduce__(self):
+        return _record_unpickling, ()
+
+
+OBJECT_ARRAYS = st.sampled_from([np.array([_RecordsUnpickling(), None], dtype=object),
                                  np.array([[1.0, 2.0], [3.0, 4.0]], dtype=object),
                                  np.empty(0, dtype=object)])
 
@@ -135,6 +150,8 @@ def load_or_explain(load, path: str, key, keys):
         if key is not None:
             assert any(k in message for k in set(keys) | {key}), message
         return None
+    finally:
+        assert not UNPICKLED, f'{path} was unpickled'
 
 
 def _temporary_folder():
@@ -253,12 +270,9 @@ def test_fuzz_h36m_annotation_file(h36m_files, data, file_damage):
         check_samples(samples)
 
 
-class _NotAllowed:
-    """Any class of the pickling side: the camera loader must refuse it."""
-
-
 CAMERA_VALUES = st.one_of(any_array(), st.integers(), st.floats(), st.text(max_size=3),
-                          st.none(), st.just(_NotAllowed()), st.lists(st.floats(), max_size=3))
+                          st.none(), st.just(_RecordsUnpickling()),
+                          st.lists(st.floats(), max_size=3))
 
 
 @st.composite
@@ -390,10 +404,27 @@ CLI_SCENE = make_scene(30, 3, seed=6)
 CLI_INPUT = dict(keypoints_2d=CLI_SCENE.keypoints_2d, intrinsics=CLI_SCENE.intrinsics,
                  distortion=CLI_SCENE.distortion, joint_names=np.array(JOINT_NAMES))
 MIN_SCORE = 0.3
+COORDINATES = [np.nan, np.inf, -np.inf, 1e308, -1e308, 1e30, 0.0, -5.0, 1e-300]
+
+
+@st.composite
+def damaged_detections(draw):
+    """A valid keypoints file whose detections are damaged: coordinates set to NaN, inf,
+    huge, zero or negative values and scores changed, in random (view, frame, joint) cells."""
+    keypoints = CLI_INPUT['keypoints_2d'].copy()
+    num_views, num_frames, num_joints, _ = keypoints.shape
+    for _ in range(draw(st.integers(1, 40))):
+        view, frame = draw(st.integers(0, num_views - 1)), draw(st.integers(0, num_frames - 1))
+        joints = slice(None) if draw(st.booleans()) else draw(st.integers(0, num_joints - 1))
+        channel = draw(st.sampled_from([0, 1, 2]))
+        keypoints[view, frame, joints, channel] = draw(
+            st.sampled_from(COORDINATES) if channel < 2 else st.floats(0.0, 1.0))
+    return 'detections', 'keypoints_2d', dict(CLI_INPUT, keypoints_2d=keypoints)
 
 
 @FUZZ
-@given(damage=damaged(CLI_INPUT), file_damage=damaged_bytes(),
+@given(damage=st.one_of(damaged(CLI_INPUT), damaged_detections()),
+       file_damage=st.one_of(st.just(('none', None)), damaged_bytes()),
        mode=st.sampled_from(['pooled', 'per_frame', 'plain']))
 def test_fuzz_make_pseudo_labels_cli(damage, file_damage, mode, monkeypatch):
     kind, key, arrays = damage
