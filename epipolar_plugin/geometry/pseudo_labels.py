@@ -55,7 +55,7 @@ JOINT_STATUS = (OK, 'nan_input', 'low_score', 'single_view', 'outlier', 'frame_f
 #: error, measured from the poses themselves by :func:`.noise.estimate_noise`): the same scene
 #: at any resolution gives the same labels, and a noisier detector gets wider thresholds.
 #: Chosen by measurement over image sizes and noise levels (README, "Thresholds").
-RANSAC_THRESHOLD = 1.5
+RANSAC_THRESHOLD = 2.5
 OUTLIER_THRESHOLD = 4.0
 #: The noise is taken at least this fraction of the person's size (:func:`person_size`)
 #: (exact 2D, e.g. a dataset's ground truth, would give no tolerance at all) ...

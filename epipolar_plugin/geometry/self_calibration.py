@@ -34,7 +34,8 @@ from .bundle_adjustment import bundle_adjust
 from .relative_pose import (NARROW_ANGLE, NO_SCALE, OK, RelativePose, estimate_relative_pose,
                             refine_relative_pose, translation_scale)
 from .swaps import H36M_FLIP_PAIRS, find_swaps, flip_permutation
-from .triangulation import reprojection_errors, triangulate_dlt, triangulate_robust
+from .triangulation import (reprojection_errors, triangulate_dlt, triangulate_robust,
+                            triangulation_angle_deg)
 
 
 @dataclass
@@ -121,7 +122,7 @@ def calibrate_rig(normalized: np.ndarray,
     if anchor < 0:
         return calibration
     gate = gate_px / focal.mean()
-    _resection(calibration, has_pose, reference_view, gate, seed)
+    _resection(calibration, has_pose, reference_view, gate, seed, min_triangulation_angle_deg)
     used[:] = has_pose[None]
     for _ in range(2):
         _gate_views(calibration, gate, has_pose, flip_pairs)
@@ -279,20 +280,23 @@ def _to_reference(normalized, poses, hub, reference_view):
 
 
 def _resection(calibration: RigCalibration, has_pose: np.ndarray, reference_view: int,
-               gate: float, seed: int, max_points: int = 4000) -> None:
+               gate: float, seed: int, min_angle_deg: float, max_points: int = 4000) -> None:
     """Re-estimate each view's pose from the joints the other views triangulate (PnP RANSAC).
 
     An essential matrix of a view that is wrong in most frames is poisoned even in pooled
     mode; OpenCV's ``solvePnPRansac`` on 3D-2D correspondences needs 4 points per sample and
-    survives such outlier rates. A new pose replaces the old one when it has more inliers. The
+    survives such outlier rates. A new pose replaces the old one when its truncated squared
+    reprojection error (MSAC's score) is smaller. The
     reference view goes first: if its new pose is not the identity, the whole rig is moved
     into its frame.
     """
     rng = np.random.default_rng(seed)
-    order = [reference_view] + [v for v in np.argsort(~has_pose, kind='stable')
-                                if v != reference_view]
+    # views without a usable pair first (placed by the views the hub placed), then the
+    # reference view, then the others
+    order = ([v for v in np.flatnonzero(~has_pose) if v != reference_view] + [reference_view]
+             + [v for v in np.flatnonzero(has_pose) if v != reference_view])
     for view in order:
-        found = _resect_view(calibration, view, gate, rng, max_points)
+        found = _resect_view(calibration, view, gate, rng, max_points, min_angle_deg)
         if found is None:
             continue
         rotation, translation = found
@@ -312,16 +316,19 @@ def _resection(calibration: RigCalibration, has_pose: np.ndarray, reference_view
         calibration.translations[calibration.anchor])
 
 
-def _resect_view(calibration, view, gate, rng, max_points):
-    """PnP RANSAC pose (R, t) of one view from the others' joints, or None when it does not
-    have more inliers than the current pose."""
+def _resect_view(calibration, view, gate, rng, max_points, min_angle_deg):
+    """PnP RANSAC pose (R, t) of one view from the others' joints, or None when its truncated
+    squared reprojection error (MSAC) is not smaller than the current pose's."""
     projections = _projections(calibration)
     points = points_from(calibration)
     weights = _weights(calibration)
     others = weights.copy()
     others[..., view] = 0.0
-    points_3d, valid, _ = triangulate_robust(points, projections, others, max_error=gate)
-    usable = valid & calibration.confident[view]     # also where the view is not used yet
+    points_3d, valid, kept = triangulate_robust(points, projections, others, max_error=gate)
+    # also where the view is not used yet; only points the others place in depth (two facing
+    # cameras put a point anywhere along the line between them)
+    usable = valid & calibration.confident[view] & (
+        triangulation_angle_deg(points_3d, projections, kept) >= min_angle_deg)
     if usable.sum() < 20:
         return None
     object_points, image_points = points_3d[usable], points[..., view, :][usable]
@@ -329,11 +336,12 @@ def _resect_view(calibration, view, gate, rng, max_points):
         pick = rng.choice(len(object_points), max_points, replace=False)
         object_points, image_points = object_points[pick], image_points[pick]
 
-    def inliers(rotation, translation):
+    def msac_cost(rotation, translation):
         camera = object_points @ rotation.T + translation
         with np.errstate(divide='ignore', invalid='ignore'):
             error = np.linalg.norm(camera[:, :2] / camera[:, 2:] - image_points, axis=1)
-        return int(np.sum((camera[:, 2] > 0) & (error < gate)))
+        error = np.where((camera[:, 2] > 0) & np.isfinite(error), error, gate)
+        return float(np.sum(np.minimum(error, gate) ** 2))
 
     try:
         found, rotvec, translation, _ = cv2.solvePnPRansac(
@@ -344,8 +352,10 @@ def _resect_view(calibration, view, gate, rng, max_points):
     if not found:
         return None
     rotation, translation = cv2.Rodrigues(rotvec)[0], translation.reshape(3)
-    if inliers(rotation, translation) <= inliers(calibration.rotations[view],
-                                                 calibration.translations[view]):
+    # MSAC's truncated squared error, not the inlier count: with a wide gate (a noisy
+    # detector) a wrong pose can gather as many inliers as the right one, with larger errors
+    if msac_cost(rotation, translation) >= msac_cost(calibration.rotations[view],
+                                                     calibration.translations[view]):
         return None
     return rotation, translation
 

@@ -126,14 +126,16 @@ def test_facing_cameras_and_a_poor_camera():
     """Cameras 1 and 3 face each other across the subject (axes 140 degrees apart, the subject
     within 0.3 m of the line between them), camera 2 is wrong in 60 % of the frames, and the
     detector is noisy for the pixel thresholds (as a full-resolution recording)."""
-    scene = make_scene(400, 4, seed=0, noise=DetectionNoise(pixel_sigma=10.0),
+    scene = make_scene(300, 4, seed=0, noise=DetectionNoise(pixel_sigma=10.0),
                        failures=DetectorFailures(bad_view=2, bad_fraction=0.6),
                        area_radius=0.3, facing=FacingPair())
     inputs = (scene.keypoints_2d, scene.intrinsics, scene.distortion)
     plain = make_pseudo_labels(*inputs, robust=False)
     robust = make_pseudo_labels(*inputs)
-    assert n_mpjpe_mm(robust, scene) < n_mpjpe_mm(plain, scene)
-    assert robust.valid.mean() > 0.8
+    pixels = make_pseudo_labels(*inputs, ransac_threshold_px=3, outlier_threshold_px=15)
+    assert n_mpjpe_mm(robust, scene) < min(0.75 * n_mpjpe_mm(plain, scene),
+                                           n_mpjpe_mm(pixels, scene))
+    assert robust.valid.mean() > 0.9 > pixels.valid.mean()
     assert not robust.view_flagged[0, 0]                 # the good reference camera
     assert robust.view_flagged[0, 2]                     # the poor one
 
