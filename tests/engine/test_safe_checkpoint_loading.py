@@ -88,7 +88,9 @@ def test_the_allowed_types_stay_scoped_to_the_loader(tmp_path):
     path = tmp_path / 'hub.pth'
     torch.save(dict(buffer=CHECKPOINT_GLOBALS[0]()), path)
     load_from_local(str(path))
-    assert torch.serialization.get_safe_globals() == process_wide
+    # torch registers its own types process-wide when its modules are first imported (e.g.
+    # torch._dynamo), so the list may grow; the loader's types must not be in it
+    assert not set(CHECKPOINT_GLOBALS) & set(torch.serialization.get_safe_globals())
     with pytest.raises(pickle.UnpicklingError):
         torch.load(path)                  # plain torch.load is as strict as before
 
