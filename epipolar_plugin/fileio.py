@@ -14,7 +14,7 @@ from typing import Optional
 
 import numpy as np
 
-from .geometry.pseudo_labels import PseudoLabels, check_multiview_inputs
+from .geometry import PseudoLabels, check_multiview_inputs, check_session
 
 
 TEMPORARY_MARK = '.tmp'   # temporaries are '.<stem>.<random>.tmp<extension>' beside the file
@@ -187,24 +187,10 @@ def load_multiview_keypoints(path: str) -> dict:
         if not (np.isfinite(size) & (size >= 1) & (size < MAX_COORDINATE)).all():
             raise ValueError(f"{path}: key 'image_size' must hold (width, height) in pixels, "
                              f'each at least 1, got {size.tolist()}')
-    out['session'] = _check_session(path, arrays.get('session'), keypoints_2d.shape[1])
+    session = arrays.get('session')
+    out['session'] = None if session is None else check_session(session, keypoints_2d.shape[1],
+                                                                path)
     return out
-
-
-def _check_session(path: str, session, num_frames: int):
-    """The ``session`` key as (F,) int64, or None when absent; errors name file, key and value."""
-    if session is None:
-        return None
-    if session.shape != (num_frames, ):
-        raise ValueError(f"{path}: key 'session' must have shape (F,) = ({num_frames},), one "
-                         f"integer per frame, got {session.shape}")
-    if session.dtype.kind not in 'iu':
-        bad = session if session.dtype.kind != 'f' else session[
-            ~np.isfinite(session) | (session != np.round(session))]
-        raise ValueError(f"{path}: key 'session' must hold integers (one recording session per "
-                         f"frame), got dtype {session.dtype}"
-                         + (f', e.g. {bad[:3].tolist()}' if len(bad) else ''))
-    return session.astype(np.int64)
 
 
 def save_pseudo_labels(path: str, labels: PseudoLabels) -> str:

@@ -93,7 +93,7 @@ def _write_keypoints(path, seed):
 
 def _make_labels(source, out):
     return [sys.executable, osp.join(ROOT, 'tools', 'make_pseudo_labels.py'), str(source),
-            str(out), '--plain']
+            str(out), '--mode', 'pooled']
 
 
 def _read_outputs(folder):

@@ -29,7 +29,8 @@ from epipolar_plugin.evaluation import load_pose_clusters, save_pose_clusters
 from epipolar_plugin.fileio import (load_boxes, load_calibration, load_camera_params,
                                     load_multiview_keypoints, load_predictions,
                                     load_pseudo_labels_for)
-from epipolar_plugin.geometry import flip_pairs_from_names, make_pseudo_labels
+from epipolar_plugin.geometry import (LABEL_MODES, LabelOptions, flip_pairs_from_names,
+                                      make_pseudo_labels)
 from epipolar_plugin.geometry.swaps import flip_permutation
 from epipolar_plugin.synthetic import JOINT_NAMES, make_scene
 from .helpers import ANN, ROOT
@@ -197,7 +198,7 @@ def test_fuzz_multiview_keypoints_file(damage, file_damage):
 def _labels():
     scene = make_scene(40, 3, seed=5)
     return make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion,
-                              robust=False).as_dict()
+                              options=LabelOptions.from_flat(mode='pooled')).as_dict()
 
 
 LABELS = _labels()
@@ -425,14 +426,14 @@ def damaged_detections(draw):
 @FUZZ
 @given(damage=st.one_of(damaged(CLI_INPUT), damaged_detections()),
        file_damage=st.one_of(st.just(('none', None)), damaged_bytes()),
-       mode=st.sampled_from(['pooled', 'per_frame', 'plain']))
+       mode=st.sampled_from(list(LABEL_MODES)))
 def test_fuzz_make_pseudo_labels_cli(damage, file_damage, mode, monkeypatch):
     kind, key, arrays = damage
     with _temporary_folder() as folder:
         source, output = osp.join(folder, 'kp.npz'), osp.join(folder, 'labels.npz')
         write_npz(source, arrays, file_damage)
-        argv = ['make_pseudo_labels.py', source, output, '--min-score', str(MIN_SCORE)] + (
-            ['--plain'] if mode == 'plain' else ['--mode', mode])
+        argv = ['make_pseudo_labels.py', source, output, '--min-score', str(MIN_SCORE),
+                '--mode', mode]
         monkeypatch.setattr(sys, 'argv', argv)
         finished = load_or_explain(lambda: CLI.main() or True, source,
                                    key if file_damage[0] == 'none' else None, arrays)

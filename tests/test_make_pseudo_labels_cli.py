@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from epipolar_plugin.synthetic import JOINT_NAMES, DetectorFailures, make_scene
 
@@ -29,15 +30,20 @@ def test_bad_view_is_flagged_in_the_summary_and_quality_is_saved(tmp_path):
     assert 'FLAGGED' in result.stdout and 'flagged views [2]' in result.stdout
     assert 'worst frames' in result.stdout
     summary = json.loads((tmp_path / 'out_summary.json').read_text())
-    assert summary['robust'] and summary['flagged_views'] == [2]
+    assert summary['mode'] == 'robust' and summary['flagged_views'] == [2]
     assert [view['sync_offset'] for view in summary['sessions'][0]['views']] == [0, 0, 0, 0]
     with np.load(tmp_path / 'out.npz') as labels:
         assert labels['view_flagged'].tolist() == [[False, False, True, False]]
         assert labels['frame_view_error_px'].shape == (300, 4)
         assert labels['joint_status_names'][-1] == 'narrow_angle'
     plain = run_tool('make_pseudo_labels.py', str(tmp_path / 'in.npz'),
-                     str(tmp_path / 'plain.npz'), '--plain')
-    assert 'pooled, robust' not in plain.stdout and 'pooled' in plain.stdout
+                     str(tmp_path / 'plain.npz'), '--mode', 'pooled', '--no-refine',
+                     '--ransac-threshold', '3')
+    assert 'pseudo labels (pooled)' in plain.stdout
+    with np.load(tmp_path / 'plain.npz') as labels:
+        assert str(labels['mode']) == 'pooled'
+        # the flags reached the options: 3 noise sigmas instead of 2.5
+        assert labels['ransac_threshold_px'][0] / labels['noise_px'][0] == pytest.approx(3.0)
 
 
 def test_guess_intrinsics_needs_the_image_size(tmp_path):

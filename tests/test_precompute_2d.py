@@ -188,8 +188,8 @@ def mmpose_layout_only(tiny_dataset, tmp_path_factory):
 def test_from_annotation_writes_the_annotation_2d_without_a_model(mmpose_layout_only):
     """--from-annotation: the annotation's exact 2D, score 1, session = subject; no model, no
     image read; then the pseudo labels from it match the 3D ground truth."""
-    from epipolar_plugin.geometry import (make_pseudo_labels, mean_joint_error, root_centre,
-                                          scale_align)
+    from epipolar_plugin.geometry import (LabelOptions, make_pseudo_labels, mean_joint_error,
+                                          root_centre, scale_align)
     root = mmpose_layout_only
     out = root / 'annotation_body3d' / 'fps10' / 'h36m_train_multiview_2d.npz'
     result = run_tool('--from-annotation', '--h36m', str(root), '--ann-file',
@@ -211,7 +211,7 @@ def test_from_annotation_writes_the_annotation_2d_without_a_model(mmpose_layout_
     # (measured: 0.000 mm N-MPJPE, every joint valid)
     frames = np.flatnonzero(data['session'] == 1)
     labels = make_pseudo_labels(keypoints[:, frames], data['intrinsics'], data['distortion'],
-                                mode='pooled', robust=False)
+                                options=LabelOptions.from_flat(mode='pooled', mode='pooled'))
     truth = root_centre(ann['S'][views['rows'][0, frames], :, :3])
     assert labels.valid.mean() > 0.9
     aligned = scale_align(root_centre(labels.keypoints_3d), truth, labels.valid)
@@ -226,7 +226,7 @@ def test_from_annotation_feeds_the_h36m_config(mmpose_layout_only, tmp_path):
     from mmpose.registry import DATASETS
     import epipolar_plugin  # noqa: F401
     from epipolar_plugin.fileio import save_pseudo_labels
-    from epipolar_plugin.geometry import make_pseudo_labels
+    from epipolar_plugin.geometry import LabelOptions, make_pseudo_labels
     root = mmpose_layout_only
     annotations = root / 'annotation_body3d' / 'fps10'
     out = annotations / 'h36m_train_multiview_2d.npz'
@@ -235,7 +235,8 @@ def test_from_annotation_feeds_the_h36m_config(mmpose_layout_only, tmp_path):
     data = load_multiview_keypoints(str(out))
     save_pseudo_labels(str(annotations / 'h36m_train_pseudo_labels.npz'),
                        make_pseudo_labels(data['keypoints_2d'], data['intrinsics'],
-                                          data['distortion'], mode='per_frame'))
+                                          data['distortion'],
+                                          options=LabelOptions(mode='per_frame')))
     cfg = Config.fromfile(osp.join(ROOT, 'configs', 'epipolar_h36m.py'))
     dataset_cfg = cfg.train_dataloader.dataset
     dataset_cfg.data_root = str(root) + '/'
@@ -253,7 +254,7 @@ def test_mpi_inf_3dhp_layout_end_to_end(tiny_dataset, tiny_2d_model, tmp_path):
     keypoints file (session = 100 x subject + sequence), and the 3DHP dataset reads it."""
     from epipolar_plugin.datasets import MultiViewMPIINF3DHPDataset
     from epipolar_plugin.fileio import save_pseudo_labels
-    from epipolar_plugin.geometry import make_pseudo_labels
+    from epipolar_plugin.geometry import LabelOptions, make_pseudo_labels
     root, _ = tiny_dataset
     h36m = write_mpi_inf_3dhp_layout(root, tmp_path, images=True)
     model_file = tmp_path / 'annotations' / 'model_2d.npz'
@@ -281,7 +282,8 @@ def test_mpi_inf_3dhp_layout_end_to_end(tiny_dataset, tiny_2d_model, tmp_path):
                                   h36m['part'][views['rows']][..., :2])
     save_pseudo_labels(str(tmp_path / 'annotations' / 'mpi_inf_3dhp_train_pseudo_labels.npz'),
                        make_pseudo_labels(data['keypoints_2d'], data['intrinsics'],
-                                          data['distortion'], mode='per_frame'))
+                                          data['distortion'],
+                                          options=LabelOptions(mode='per_frame')))
     common = dict(data_root=str(tmp_path), ann_file='annotations/mpi_inf_3dhp_train.npz',
                   camera_param_file='annotations/cameras_train.pkl',
                   data_prefix=dict(img='images/'), load_ground_truth=False)

@@ -39,14 +39,16 @@ import time
 import cv2
 import numpy as np
 
-from epipolar_plugin.geometry import (make_pseudo_labels, mean_joint_error, pinhole_from_image_size,
-                                      pixel_to_normalized, procrustes_align, root_centre,
-                                      rotation_angle_deg, scale_align)
+from epipolar_plugin.geometry import (LabelOptions, make_pseudo_labels, mean_joint_error,
+                                      pinhole_from_image_size, pixel_to_normalized,
+                                      procrustes_align, root_centre, rotation_angle_deg,
+                                      scale_align)
 from epipolar_plugin.synthetic import DetectionNoise, DetectorFailures, FacingPair, make_scene
 
 #: The thresholds of earlier versions, in pixels of the images.
 PIXEL_THRESHOLDS = dict(ransac_threshold_px=3.0, outlier_threshold_px=15.0)
-#: name -> (make_scene arguments, robust-row options): the failure modes of real detectors.
+#: name -> (make_scene arguments, robust-row options (flat LabelOptions fields; ``session=
+#: 'scene'``: the scene's sessions)): the failure modes of real detectors.
 FAILURE_MODES = {
     'clean': ({}, {}),
     'swaps': (dict(failures=DetectorFailures(swap_probability=0.5), action='walking'), {}),
@@ -123,7 +125,8 @@ def score(points_3d, valid, truth, rotations, true_rotations):
 
 
 def run_rows(scene, methods, intrinsics=None, distortion='scene'):
-    """[(name, seconds, scores, flagged views)] for ``methods`` = [(name, options or 'paper')]."""
+    """[(name, seconds, scores, flagged views)] for ``methods`` = [(name, 'paper' or flat
+    LabelOptions fields, plus ``session='scene'`` to give the scene's sessions)]."""
     truth = scene.joints_camera[0]
     views = range(1, len(scene.cameras))
     true_rotations = np.stack([                  # (F, W, 3, 3): each frame's session's rig
@@ -140,9 +143,10 @@ def run_rows(scene, methods, intrinsics=None, distortion='scene'):
             rows.append((name, seconds, score(points_3d, np.ones(points_3d.shape[:2], bool), truth,
                                               rotations, true_rotations[:, :1]), '-'))
             continue
-        if options.get('session') == 'scene':
-            options = dict(options, session=scene.session)
-        labels = make_pseudo_labels(scene.keypoints_2d, intrinsics, distortion, **options)
+        options = dict(options)
+        session = scene.session if options.pop('session', None) == 'scene' else None
+        labels = make_pseudo_labels(scene.keypoints_2d, intrinsics, distortion, session=session,
+                                    options=LabelOptions.from_flat(**options))
         seconds = time.perf_counter() - start
         flagged = ','.join(str(v) for v in np.flatnonzero(labels.view_flagged.any(0))) or 'none'
         rows.append((name, seconds, score(labels.keypoints_3d, labels.valid, truth,
@@ -185,8 +189,8 @@ def main():
         scene = make_scene(args.frames, 4, seed=args.seed, noise=noise)
         rows = run_rows(scene, [('paper loop (ref + 1 view)', 'paper'),
                                 ('ours per_frame (all views)', dict(mode='per_frame')),
-                                ('ours pooled plain', dict(robust=False)),
-                                ('ours pooled robust', dict(robust=True))])
+                                ('ours pooled plain', dict(mode='pooled')),
+                                ('ours pooled robust', dict(mode='robust'))])
         print_table('speed (clean scene)', rows, rate_of=args.frames)
     if 'failures' in args.tables:
         for mode in args.modes:
@@ -194,8 +198,8 @@ def main():
             scene = make_scene(args.frames, 4, seed=args.seed, **dict(dict(noise=noise),
                                                                        **scene_options))
             methods = [('paper loop (ref + 1 view)', 'paper'),
-                       ('pooled plain', dict(robust=False)),
-                       ('pooled robust', dict(robust=True))]
+                       ('pooled plain', dict(mode='pooled')),
+                       ('pooled robust', dict(mode='robust'))]
             inputs = {}
             if mode == 'unknown_intrinsics':
                 inputs = dict(intrinsics=np.stack([pinhole_from_image_size(c.width, c.height)
@@ -208,7 +212,7 @@ def main():
             print_table(f'failure mode: {mode}', run_rows(scene, methods, **inputs))
             if mode == 'unknown_intrinsics':
                 print_table('  same scene, calibrated intrinsics',
-                            run_rows(scene, [('pooled robust', dict(robust=True))]))
+                            run_rows(scene, [('pooled robust', dict(mode='robust'))]))
     if 'resolution' in args.tables:
         print_resolution_table(args.frames, args.seed, noise)
 
@@ -231,7 +235,8 @@ def print_resolution_table(frames: int, seed: int, noise: DetectionNoise) -> Non
     for name, keypoints, intrinsics, truth_scene in cases:
         row = []
         for options in (PIXEL_THRESHOLDS, {}):
-            labels = make_pseudo_labels(keypoints, intrinsics, truth_scene.distortion, **options)
+            labels = make_pseudo_labels(keypoints, intrinsics, truth_scene.distortion,
+                                        options=LabelOptions.from_flat(**options))
             n_mpjpe, _, _, valid = score(labels.keypoints_3d, labels.valid,
                                          truth_scene.joints_camera[0], labels.rotations[:, 1:],
                                          np.stack([truth_scene.relative_pose(v)[0]

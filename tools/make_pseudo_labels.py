@@ -1,13 +1,13 @@
 """Pseudo-3D labels from a multi-view 2D keypoints file, without extrinsics.
 
-    python tools/make_pseudo_labels.py IN.npz OUT.npz [--mode pooled|per_frame]
-        [--reference-view 0] [--min-score 0.3] [--plain] [--sync estimate|apply]
-        [--guess-intrinsics] [--refine-focal]
+    python tools/make_pseudo_labels.py IN.npz OUT.npz [--mode robust|pooled|per_frame]
+        [--reference-view 0] [--min-score 0.3] [--sync estimate|apply] [--guess-intrinsics]
+        [--refine-focal] ... (``--help`` lists every option of ``LabelOptions``)
 
 IN.npz: ``keypoints_2d`` (V, F, J, 3) pixels + score, ``intrinsics`` (V, 3, 3) and optional
 ``distortion`` (V, 4|5|8), ``image_size`` (V, 2), ``joint_names`` (J,). OUT.npz:
 ``keypoints_3d`` (F, J, 3) in the reference camera (unit: the distance from the reference camera
-to the anchor camera), ``valid`` (F, J), ``rotations``, ``translations``, the status arrays with
+to the scale view's camera), ``valid`` (F, J), ``rotations``, ``translations``, the status arrays with
 their names and the quality scores (README: "Pseudo-label quality"). Prints a one-screen
 summary with a per-view quality table; OUT_summary.json has the same.
 """
@@ -18,8 +18,8 @@ import numpy as np
 from tqdm import tqdm
 
 from epipolar_plugin.fileio import atomic_output, load_multiview_keypoints, save_pseudo_labels
-from epipolar_plugin.geometry import make_pseudo_labels, pinhole_from_image_size
-from epipolar_plugin.geometry.pseudo_labels import OUTLIER_THRESHOLD, RANSAC_THRESHOLD
+from epipolar_plugin.geometry import (LABEL_MODES, add_label_arguments, make_pseudo_labels,
+                                      options_from_args, pinhole_from_image_size)
 from epipolar_plugin.geometry.swaps import resolve_flip_pairs
 
 
@@ -27,41 +27,11 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('input', help='multi-view 2D keypoints .npz')
     parser.add_argument('output', help='pseudo labels .npz to write')
-    parser.add_argument('--mode', choices=['pooled', 'per_frame'], default='pooled',
-                        help='pooled: one relative pose per camera from all frames (static rig); '
-                        'per_frame: one per frame (moving cameras, paper-faithful)')
-    parser.add_argument('--reference-view', type=int, default=0)
-    parser.add_argument('--min-score', type=float, default=0.3,
-                        help='joints with a lower detection score are ignored')
-    parser.add_argument('--ransac-threshold', type=float, default=RANSAC_THRESHOLD,
-                        help="RANSAC threshold in units of the detector's noise (its 2D error's "
-                        'standard deviation, measured from the poses; independent of the image '
-                        'resolution)')
-    parser.add_argument('--outlier-threshold', type=float, default=OUTLIER_THRESHOLD,
-                        help='largest reprojection error of a label joint, same unit; also the '
-                        "gate of a view's median error in a frame (robust mode)")
-    parser.add_argument('--ransac-threshold-px', type=float, default=None,
-                        help='explicit RANSAC threshold in pixels (overrides --ransac-threshold)')
-    parser.add_argument('--outlier-threshold-px', type=float, default=None,
-                        help='explicit outlier threshold in pixels (overrides '
-                        '--outlier-threshold)')
-    parser.add_argument('--min-triangulation-angle', type=float, default=15.0,
-                        help='degrees; joints seen only by (nearly) facing or parallel cameras '
-                        'are not labelled')
-    parser.add_argument('--plain', action='store_true',
-                        help='pooled mode: the plain estimate (every view against the reference, '
-                        'no swap handling, gating or bundle adjustment)')
-    parser.add_argument('--no-refine', action='store_true',
-                        help='skip the robust Sampson refinement of the relative poses')
-    parser.add_argument('--sync', choices=['off', 'estimate', 'apply'], default='off',
-                        help="estimate each camera's frame offset (reported), or also apply it")
-    parser.add_argument('--max-sync-offset', type=int, default=5, help='frames')
     parser.add_argument('--guess-intrinsics', action='store_true',
                         help="replace the file's intrinsics with a pinhole guessed from "
-                        "'image_size' (focal = max(width, height)); implies --refine-focal")
-    parser.add_argument('--refine-focal', action='store_true',
-                        help='robust mode: refine one focal length per camera')
-    parser.add_argument('--seed', type=int, default=0)
+                        "'image_size' (focal = max(width, height)); implies --refine-focal in a "
+                        'self-calibrating mode')
+    add_label_arguments(parser)       # one flag per LabelOptions field
     return parser.parse_args()
 
 
@@ -71,7 +41,7 @@ def show(value, spec: str) -> str:
 
 
 def print_summary(summary: dict, output: str) -> None:
-    print(f"\npseudo labels ({summary['mode']}{', robust' if summary['robust'] else ''}): "
+    print(f"\npseudo labels ({summary['mode']}): "
           f"{summary['frames']} frames x {summary['joints']} joints -> {output}")
     print(f"  valid frames: {summary['valid_frame_fraction']:.1%}   "
           f"valid joints: {summary['valid_joint_fraction']:.1%}")
@@ -131,17 +101,12 @@ def main():
     flip_pairs, flip_note = resolve_flip_pairs(data['joint_names'],
                                                data['keypoints_2d'].shape[2], args.input)
     print(flip_note)
-    labels = make_pseudo_labels(
-        data['keypoints_2d'], intrinsics, distortion, mode=args.mode,
-        reference_view=args.reference_view, min_score=args.min_score,
-        ransac_threshold=args.ransac_threshold, outlier_threshold=args.outlier_threshold,
-        ransac_threshold_px=args.ransac_threshold_px,
-        outlier_threshold_px=args.outlier_threshold_px, session=data.get('session'),
-        min_triangulation_angle_deg=args.min_triangulation_angle, refine=not args.no_refine,
-        seed=args.seed, robust=False if args.plain else None, flip_pairs=flip_pairs,
-        refine_focal=args.refine_focal or args.guess_intrinsics, sync=args.sync,
-        max_sync_offset=args.max_sync_offset,
-        progress=lambda frames: tqdm(frames, desc='frames', unit='frame'))
+    options = options_from_args(args, flip_pairs=flip_pairs)
+    if args.guess_intrinsics and LABEL_MODES[options.mode].self_calibrating:
+        options.robust.refine_focal = True
+    labels = make_pseudo_labels(data['keypoints_2d'], intrinsics, distortion,
+                                session=data.get('session'), options=options,
+                                progress=lambda frames: tqdm(frames, desc='frames', unit='frame'))
     output = save_pseudo_labels(args.output, labels)    # '.npz' appended to a name without it
     summary = labels.summary()
     print_summary(summary, output)

@@ -19,7 +19,7 @@ if [ ! -f "$DATA/synthetic_meta.json" ]; then
 fi
 for SPLIT in train test; do   # test-split labels are only drawn in the pictures, never trained on
     "$PY" tools/make_pseudo_labels.py "$ANN/h36m_${SPLIT}_multiview_2d.npz" \
-        "$ANN/h36m_${SPLIT}_pseudo_labels.npz" --mode pooled
+        "$ANN/h36m_${SPLIT}_pseudo_labels.npz"
 done
 "$PY" tools/make_pss_clusters.py "$ANN/h36m_train.npz" "$DATA/pss_clusters.npz" --k 50 100
 for CONFIG in epipolar_synthetic supervised_synthetic; do

@@ -3,8 +3,8 @@
 Convention (as in :mod:`.relative_pose`):
     Observations are undistorted normalized coordinates computed with each view's initial
     camera matrix; ``X_v = R_v X_ref + t_v``. The reference view is fixed at ``[I | 0]`` and
-    the global scale by ``|t_anchor| = 1`` (the anchor's translation moves on the unit sphere),
-    so the problem has no gauge freedom. Residuals are in pixels of each view:
+    the global scale by ``|t_scale_view| = 1`` (the scale view's translation moves on the unit
+    sphere), so the problem has no gauge freedom. Residuals are in pixels of each view:
     ``f_v * (exp(s_v) * project(R_v X + t_v) - x_obs)`` times ``sqrt(weight)``, where ``s_v``
     is the log of a focal-length correction (0 unless ``refine_focal``).
 
@@ -31,7 +31,7 @@ class BundleResult:
     """Refined rig and points.
 
     Attributes:
-        rotations: (V, 3, 3). translations: (V, 3), ``|t_anchor| = 1``.
+        rotations: (V, 3, 3). translations: (V, 3), ``|t_scale_view| = 1``.
         points_3d: (P, 3) reference frame.
         focal_scale: (V,) multiplicative focal-length corrections (1 unless refined).
         residuals_px: (M,) unweighted reprojection error of every observation, pixels.
@@ -54,23 +54,23 @@ class _Problem:
     """Parameter packing and the residual function (see the module's convention)."""
 
     def __init__(self, rotations, translations, points_3d, point_index, view_index,
-                 observations, weights, focal, reference_view, anchor_view, refine_focal):
+                 observations, weights, focal, reference_view, scale_view, refine_focal):
         self.rotations0 = np.asarray(rotations, np.float64)
         self.translations0 = np.asarray(translations, np.float64)
         self.num_views = len(rotations)
         self.num_points = len(points_3d)
-        self.reference_view, self.anchor_view = reference_view, anchor_view
+        self.reference_view, self.scale_view = reference_view, scale_view
         self.refine_focal = refine_focal
         self.point_index, self.view_index = point_index, view_index
         self.observations, self.focal = observations, focal
         self.sqrt_weights = np.sqrt(weights)
-        self.anchor_basis = tangent_basis(self.translations0[anchor_view])
+        self.scale_basis = tangent_basis(self.translations0[scale_view])
         # Parameter layout: per free view [rotvec(3), t(3) or tangent(2)], focal logs, points.
         self.camera_slices, start = {}, 0
         for view in range(self.num_views):
             if view == reference_view:
                 continue
-            size = 5 if view == anchor_view else 6
+            size = 5 if view == scale_view else 6
             self.camera_slices[view] = slice(start, start + size)
             start += size
         self.focal_start = start
@@ -83,8 +83,8 @@ class _Problem:
         for view, part in self.camera_slices.items():
             values = params[part]
             rotations[view] = Rotation.from_rotvec(values[:3]).as_matrix() @ self.rotations0[view]
-            if view == self.anchor_view:
-                moved = self.translations0[view] + values[3:] @ self.anchor_basis
+            if view == self.scale_view:
+                moved = self.translations0[view] + values[3:] @ self.scale_basis
                 translations[view] = moved / np.linalg.norm(moved)
             else:
                 translations[view] = self.translations0[view] + values[3:]
@@ -124,11 +124,11 @@ class _Problem:
             # d(exp(w) R0 X) / dw = -[R X]_x J_l(w)
             d_rotation = -_skew(rotated[mine]) @ _left_jacobian(params[part][:3])
             cameras[mine, :, part.start:part.start + 3] = d_camera[mine] @ d_rotation
-            if view == self.anchor_view:
-                moved = self.translations0[view] + params[part][3:] @ self.anchor_basis
+            if view == self.scale_view:
+                moved = self.translations0[view] + params[part][3:] @ self.scale_basis
                 norm = np.linalg.norm(moved)
                 unit = moved / norm
-                d_unit = (np.eye(3) - np.outer(unit, unit)) / norm @ self.anchor_basis.T
+                d_unit = (np.eye(3) - np.outer(unit, unit)) / norm @ self.scale_basis.T
                 cameras[mine, :, part.start + 3:part.stop] = d_camera[mine] @ d_unit
             else:
                 cameras[mine, :, part.start + 3:part.stop] = d_camera[mine]
@@ -147,7 +147,7 @@ def bundle_adjust(rotations: np.ndarray,
                   weights: np.ndarray,
                   focal: np.ndarray,
                   reference_view: int,
-                  anchor_view: int,
+                  scale_view: int,
                   loss_scale_px: float = 3.0,
                   refine_focal: bool = False,
                   max_iterations: int = 100) -> BundleResult:
@@ -160,7 +160,7 @@ def bundle_adjust(rotations: np.ndarray,
             point (``point_index`` non-decreasing; every point observed).
         observations: (M, 2) normalized coordinates. weights: (M,) positive confidences.
         focal: (V,) focal lengths in pixels (the residuals' unit).
-        reference_view: the fixed view. anchor_view: another view whose ``|t|`` stays 1
+        reference_view: the fixed view. scale_view: another view whose ``|t|`` stays 1
             (its initial translation is normalized).
         loss_scale_px: the Cauchy loss's scale, pixels (about the detector's noise).
         refine_focal: also estimate one focal-length correction per view.
@@ -169,14 +169,14 @@ def bundle_adjust(rotations: np.ndarray,
     Returns:
         BundleResult.
     """
-    if anchor_view == reference_view:
-        raise ValueError('anchor_view must differ from reference_view')
+    if scale_view == reference_view:
+        raise ValueError('scale_view must differ from reference_view')
     translations = np.array(translations, np.float64)
-    translations[anchor_view] /= np.linalg.norm(translations[anchor_view])
+    translations[scale_view] /= np.linalg.norm(translations[scale_view])
     problem = _Problem(rotations, translations, points_3d, np.asarray(point_index),
                        np.asarray(view_index), np.asarray(observations, np.float64),
                        np.asarray(weights, np.float64), np.asarray(focal, np.float64),
-                       reference_view, anchor_view, refine_focal)
+                       reference_view, scale_view, refine_focal)
     x, info = _levenberg_marquardt(problem, loss_scale_px, max_iterations)
     rotations, translations, focal_scale, points = problem.unpack(x)
     errors = np.linalg.norm(problem.errors_px(x), axis=1)

@@ -12,6 +12,8 @@ that places points in depth is used, so a bad view or a pair of facing cameras (
 epipoles lie on the subject: any correspondence fits them) does not decide it.
 """
 import itertools
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -19,6 +21,59 @@ from .relative_pose import (essential_from_pose, estimate_relative_pose,
                             signed_sampson_error)
 
 MAD_TO_SIGMA = 1.4826
+#: The noise is taken at least this fraction of the person's size (exact 2D, e.g. a dataset's
+#: ground truth, would give no tolerance at all) ...
+MIN_NOISE = 0.003
+#: ... and this fraction where it cannot be measured (a single frame, too few joints).
+DEFAULT_NOISE = 0.009
+#: RANSAC threshold of the noise measurement's essential matrices, fraction of the person.
+NOISE_PROBE_THRESHOLD = 0.05
+
+
+@dataclass
+class Thresholds:
+    """The thresholds of one recording session, in pixels of the mean focal length.
+
+    Attributes:
+        noise: the detector's noise measured from the poses, normalized units; NaN when it
+            could not be measured. person_size: (V,) :func:`.observations.person_size`.
+        ransac_px: RANSAC inlier threshold (also the robust losses' scale).
+        outlier_px: largest reprojection error of a label joint (also robust mode's gate).
+    """
+    noise: float
+    person_size: np.ndarray
+    ransac_px: float
+    outlier_px: float
+
+
+def session_thresholds(normalized: np.ndarray, confident: np.ndarray, focal: np.ndarray,
+                       ransac_threshold: float, outlier_threshold: float,
+                       ransac_threshold_px: Optional[float], outlier_threshold_px: Optional[float],
+                       measure: bool, min_angle_deg: float, seed: int) -> Thresholds:
+    """Noise-relative thresholds (``ransac_threshold`` and ``outlier_threshold`` noise sigmas)
+    in pixels, unless given in pixels.
+
+    The noise is :func:`estimate_noise` (when ``measure``: a pooled rig), at least
+    ``MIN_NOISE`` of the person's size, ``DEFAULT_NOISE`` of it where not measured.
+
+    Args:
+        normalized: (V, F, J, 2). confident: (V, F, J). focal: (V,) pixels.
+    """
+    from .observations import person_size
+    size = person_size(normalized, confident)                             # (V,) normalized
+    # one size for the rig (thresholds are converted to normalized units with the mean
+    # focal); a session without a person anywhere cannot be labelled anyway
+    unit = float(np.nanmedian(size)) if np.isfinite(size).any() else 1.0
+    noise = np.nan
+    if measure:
+        noise = estimate_noise(normalized, confident, NOISE_PROBE_THRESHOLD * unit,
+                               min_angle_deg=min_angle_deg, seed=seed)
+    sigma = max(noise, MIN_NOISE * unit) if np.isfinite(noise) else DEFAULT_NOISE * unit
+    if ransac_threshold_px is None:
+        ransac_threshold_px = ransac_threshold * sigma * focal.mean()
+    if outlier_threshold_px is None:
+        outlier_threshold_px = outlier_threshold * sigma * focal.mean()
+    return Thresholds(noise, size, ransac_threshold_px, outlier_threshold_px)
 
 
 def estimate_noise(normalized: np.ndarray, confident: np.ndarray, threshold: float,

@@ -20,15 +20,7 @@ import numpy as np
 from scipy.optimize import least_squares
 from scipy.spatial.transform import Rotation
 
-# Reasons a relative pose could not be estimated (also used by the pseudo-label pipeline).
-OK = 'ok'
-TOO_FEW_POINTS = 'too_few_points'
-COLLINEAR = 'collinear'
-DEGENERATE = 'degenerate'
-ZERO_BASELINE = 'zero_baseline'
-CHEIRALITY = 'cheirality'
-NO_SCALE = 'no_scale'   # a pose whose translation scale could not be fitted (rig level)
-NARROW_ANGLE = 'narrow_angle'   # a pair that cannot place points in depth (facing cameras)
+from .statuses import ViewStatus
 
 MIN_SOLVER_POINTS = 5
 
@@ -40,7 +32,7 @@ class RelativePose:
     Attributes:
         rotation: (3, 3) rotation R, identity when the estimate failed.
         translation: (3,) unit translation direction t, zeros when the estimate failed.
-        status: ``'ok'`` or the reason for the failure.
+        status: ``ViewStatus.OK`` or the reason for the failure.
         inliers: (N,) bool, the correspondences consistent with the pose (RANSAC and
             cheirality); all False when the estimate failed.
         parallax_deg: median angle in degrees between the two rays of an inlier
@@ -48,16 +40,16 @@ class RelativePose:
     """
     rotation: np.ndarray = field(default_factory=lambda: np.eye(3))
     translation: np.ndarray = field(default_factory=lambda: np.zeros(3))
-    status: str = OK
+    status: ViewStatus = ViewStatus.OK
     inliers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     parallax_deg: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return self.status == OK
+        return self.status == ViewStatus.OK
 
 
-def _failed(status: str, num_points: int) -> RelativePose:
+def _failed(status: ViewStatus, num_points: int) -> RelativePose:
     return RelativePose(status=status, inliers=np.zeros(num_points, dtype=bool))
 
 
@@ -122,10 +114,10 @@ def estimate_relative_pose(points_ref: np.ndarray,
     finite = np.all(np.isfinite(points_ref), axis=1) & np.all(np.isfinite(points_other), axis=1)
     index = np.flatnonzero(finite)
     if len(index) < max(min_points, MIN_SOLVER_POINTS):
-        return _failed(TOO_FEW_POINTS, num_points)
+        return _failed(ViewStatus.TOO_FEW_POINTS, num_points)
     p_ref, p_other = points_ref[index], points_other[index]
     if is_collinear(p_ref) or is_collinear(p_other):
-        return _failed(COLLINEAR, num_points)
+        return _failed(ViewStatus.COLLINEAR, num_points)
 
     sample = np.arange(len(index))
     if 0 < max_ransac_points < len(index):
@@ -136,9 +128,9 @@ def estimate_relative_pose(points_ref: np.ndarray,
                                             method=cv2.USAC_MAGSAC, prob=confidence,
                                             threshold=threshold)
     except cv2.error:
-        return _failed(DEGENERATE, num_points)
+        return _failed(ViewStatus.DEGENERATE, num_points)
     if essential is None or essential.shape[0] < 3 or not np.all(np.isfinite(essential)):
-        return _failed(DEGENERATE, num_points)
+        return _failed(ViewStatus.DEGENERATE, num_points)
 
     # The cheirality check (recoverPose triangulates every point) runs on the RANSAC sample;
     # with several stacked 3x3 candidates (few points) the one with most good points wins.
@@ -155,15 +147,16 @@ def estimate_relative_pose(points_ref: np.ndarray,
             best = (num_good, rotation, translation.reshape(3), epipolar.sum(),
                     pose_mask.ravel() > 0)
     if best is None:
-        return _failed(DEGENERATE, num_points)
+        return _failed(ViewStatus.DEGENERATE, num_points)
     num_good, rotation, translation, num_epipolar, pose_inliers = best
     if num_good < max(min(min_points, len(sample)), 0.5 * num_epipolar):
-        return _failed(CHEIRALITY, num_points)
+        return _failed(ViewStatus.CHEIRALITY, num_points)
 
     parallax = float(np.median(ray_parallax_deg(s_ref[pose_inliers], s_other[pose_inliers],
                                                 rotation)))
     if parallax < min_parallax_deg:
-        return RelativePose(status=ZERO_BASELINE, inliers=np.zeros(num_points, dtype=bool),
+        return RelativePose(status=ViewStatus.ZERO_BASELINE,
+                            inliers=np.zeros(num_points, dtype=bool),
                             parallax_deg=parallax)
     inliers = np.zeros(num_points, dtype=bool)
     if len(sample) == len(index):
@@ -172,7 +165,7 @@ def estimate_relative_pose(points_ref: np.ndarray,
         inliers[index] = sampson_distance(essential_from_pose(rotation, translation), p_ref,
                                           p_other) < threshold**2
     return RelativePose(rotation=rotation, translation=translation / np.linalg.norm(translation),
-                        status=OK, inliers=inliers, parallax_deg=parallax)
+                        status=ViewStatus.OK, inliers=inliers, parallax_deg=parallax)
 
 
 def essential_from_pose(rotation: np.ndarray, translation: np.ndarray) -> np.ndarray:
@@ -263,7 +256,7 @@ def refine_relative_pose(pose: RelativePose,
     inliers = np.zeros(len(points_ref), dtype=bool)
     inliers[finite] = sampson_distance(essential_from_pose(rotation, translation),
                                        points_ref[finite], points_other[finite]) < threshold**2
-    return RelativePose(rotation=rotation, translation=translation, status=OK,
+    return RelativePose(rotation=rotation, translation=translation, status=ViewStatus.OK,
                         inliers=inliers, parallax_deg=pose.parallax_deg)
 
 

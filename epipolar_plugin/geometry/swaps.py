@@ -137,7 +137,7 @@ def flip_permutation(num_joints: int, flip_pairs: Sequence[tuple]) -> np.ndarray
 
 
 def find_swaps(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
-               flip_pairs: Sequence[tuple], max_error: float, swap_cost: float = 1.0,
+               flip_pairs: Sequence[tuple], outlier_threshold: float, swap_cost: float = 1.0,
                margin: float = 0.5, clear_ratio: float = 0.5) -> Tuple[np.ndarray, np.ndarray]:
     """Which (frame, view, pair) detections are exchanged, and which pairs are undecidable.
 
@@ -146,7 +146,7 @@ def find_swaps(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
         projections: (V, 3, 4) ``[R | t]`` of a static rig.
         weights: (F, J, V) confidences, 0 = not seen.
         flip_pairs: P (left, right) joint index pairs.
-        max_error: reprojection error that counts as wrong, normalized units; also the
+        outlier_threshold: reprojection error that counts as wrong, normalized units; also the
             robust triangulation's threshold and the cap of a residual.
         swap_cost: cost of one exchanged view, in units of the temporal cost.
         margin: smallest cost difference between the two namings that decides a frame.
@@ -166,13 +166,14 @@ def find_swaps(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
         pair_points, pair_weights = points[:, [left, right]], weights[:, [left, right]]
         both = np.all(pair_weights > 0, axis=1)                               # (F, V)
         costs = _pattern_costs(pair_points, projections, pair_weights, patterns, both,
-                               max_error)                                     # (K, F)
+                               outlier_threshold)                             # (K, F)
         lowest = costs.min(axis=0)
         best = np.argmax(costs <= lowest * (1 + 1e-6) + 1e-15, axis=0)  # fewest among equals
         best[~(lowest < clear_ratio * costs[0])] = 0    # as detected, unless clearly worse
         pattern = patterns[best] & both                                       # (F, V)
         complement = both & ~pattern
-        named = _triangulate_pattern(pair_points, projections, pair_weights, pattern, max_error)
+        named = _triangulate_pattern(pair_points, projections, pair_weights, pattern,
+                                     outlier_threshold)
         unary = np.stack([np.zeros(num_frames),
                           swap_cost * (complement.sum(axis=1) - pattern.sum(axis=1))], axis=1)
         state, decided = _two_state_viterbi(named, unary, margin)
@@ -194,7 +195,7 @@ def exchange_patterns(num_views: int) -> np.ndarray:
     return np.array(patterns)
 
 
-def _pattern_costs(points, projections, weights, patterns, both, max_error):
+def _pattern_costs(points, projections, weights, patterns, both, outlier_threshold):
     """(K, F) truncated squared reprojection error of a pair with each pattern's views
     exchanged (patterns triangulated in batches); inf where a pattern exchanges a view that
     does not see both joints."""
@@ -205,9 +206,9 @@ def _pattern_costs(points, projections, weights, patterns, both, max_error):
         pattern = np.repeat(batch, num_frames, axis=0)                        # (K F, V)
         observed, weight = _exchange(np.tile(points, (len(batch), 1, 1, 1)),
                                      np.tile(weights, (len(batch), 1, 1)), pattern)
-        points_3d, _, _ = triangulate_robust(observed, projections, weight, max_error)
+        points_3d, _, _ = triangulate_robust(observed, projections, weight, outlier_threshold)
         errors = reprojection_errors(points_3d, observed, projections)
-        errors = np.minimum(np.nan_to_num(errors, nan=max_error), max_error)
+        errors = np.minimum(np.nan_to_num(errors, nan=outlier_threshold), outlier_threshold)
         costs.append(np.sum(np.where(weight > 0, errors**2, 0.0), axis=(-2, -1)).reshape(
             len(batch), -1))
     allowed = np.all(both[None] | ~patterns[:, None], axis=-1)                # (K, F)
@@ -223,10 +224,10 @@ def _exchange(points, weights, pattern):
     return swapped_points, swapped_weights
 
 
-def _triangulate_pattern(points, projections, weights, pattern, max_error):
+def _triangulate_pattern(points, projections, weights, pattern, outlier_threshold):
     """(F, 2, 3) the pair's points with each frame's pattern applied (NaN where invalid)."""
     observed, weight = _exchange(points, weights, pattern)
-    points_3d, _, _ = triangulate_robust(observed, projections, weight, max_error)
+    points_3d, _, _ = triangulate_robust(observed, projections, weight, outlier_threshold)
     return points_3d
 
 

@@ -83,16 +83,16 @@ def reprojection_errors(points_3d: np.ndarray, points: np.ndarray,
 
 
 def triangulate_robust(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
-                       max_error: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+                       outlier_threshold: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """DLT triangulation that drops a point's worst view while its reprojection is bad.
 
-    A point whose largest reprojection error exceeds ``max_error`` loses that view and is
+    A point whose largest reprojection error exceeds ``outlier_threshold`` loses that view and is
     triangulated again, as long as two views remain; a two-view point still above the
     threshold is invalid (two views cannot tell which observation is wrong).
 
     Args:
         points, projections, weights: as in :func:`triangulate_dlt`.
-        max_error: largest accepted reprojection error, normalized units (pixels / focal).
+        outlier_threshold: largest accepted reprojection error, normalized units (pixels / focal).
 
     Returns:
         points_3d: (..., 3), NaN where invalid.
@@ -112,7 +112,7 @@ def triangulate_robust(points: np.ndarray, projections: np.ndarray, weights: np.
         errors = reprojection_errors(points_3d[todo], points[todo], projections[todo])
         errors = np.where(weights[todo] > 0, np.nan_to_num(errors, nan=np.inf), -1.0)
         worst = np.argmax(errors, axis=-1)
-        too_far = errors[np.arange(len(todo)), worst] > max_error
+        too_far = errors[np.arange(len(todo)), worst] > outlier_threshold
         droppable = too_far & ((weights[todo] > 0).sum(axis=-1) > 2)
         todo = todo[droppable]
         if not len(todo):
@@ -121,7 +121,7 @@ def triangulate_robust(points: np.ndarray, projections: np.ndarray, weights: np.
         points_3d[todo], valid[todo] = triangulate_dlt(points[todo], projections[todo],
                                                        weights[todo])
     errors = np.where(weights > 0, reprojection_errors(points_3d, points, projections), 0.0)
-    valid &= np.all(np.nan_to_num(errors, nan=np.inf) <= max_error, axis=-1)
+    valid &= np.all(np.nan_to_num(errors, nan=np.inf) <= outlier_threshold, axis=-1)
     points_3d[~valid] = np.nan
     return (points_3d.reshape(batch_shape + (3, )), valid.reshape(batch_shape),
             weights.reshape(batch_shape + (num_views, )))

@@ -96,8 +96,8 @@ def test_transform_targets_match_the_truth_up_to_scale_in_every_view(labelled):
 def test_per_frame_source_never_emits_nan_and_zero_weights_invalid_joints(labelled):
     root, _ = labelled
     dataset = _dataset(root, keypoints_2d_file=ANN + 'h36m_train_multiview_2d.npz')
-    transform = EpipolarPseudoLabel(source='per_frame', ransac_threshold_px=0.5,
-                                    outlier_threshold_px=3)
+    transform = EpipolarPseudoLabel(source='per_frame', label_options=dict(
+        pose=dict(ransac_threshold_px=0.5), triangulation=dict(outlier_threshold_px=3)))
     sample = dict(dataset.get_data_info(3))
     out = transform(dict(sample))
     assert np.isfinite(out['lifting_target']).all()

@@ -46,11 +46,11 @@ def test_exact_data_recovers_rig_and_points():
     point_index, view_index, flat = observation_lists(observations)
     start = perturb(rotations, translations, points, np.random.default_rng(1))
     result = bundle_adjust(*start, point_index, view_index, flat, np.ones(len(flat)),
-                           np.full(4, FOCAL), reference_view=0, anchor_view=1)
+                           np.full(4, FOCAL), reference_view=0, scale_view=1)
     assert result.success and result.final_cost < 1e-8 * result.initial_cost
     assert np.all(rotation_angle_deg(result.rotations, rotations) < 1e-5)
     np.testing.assert_allclose(result.rotations[0], np.eye(3), atol=1e-12)  # reference fixed
-    np.testing.assert_allclose(np.linalg.norm(result.translations[1]), 1.0)  # gauge: |t_anchor|
+    np.testing.assert_allclose(np.linalg.norm(result.translations[1]), 1.0)  # gauge: |t_scale_view|
     np.testing.assert_allclose(result.translations, translations, atol=1e-6)
     np.testing.assert_allclose(result.points_3d, points, atol=1e-6)
     assert np.max(result.residuals_px) < 1e-4
@@ -65,7 +65,7 @@ def test_outlier_observations_do_not_move_the_rig():
     noisy[outliers] += rng.uniform(40, 100, (outliers.sum(), 1)) / FOCAL
     start = perturb(rotations, translations, points, rng)
     result = bundle_adjust(*start, point_index, view_index, noisy, np.ones(len(flat)),
-                           np.full(4, FOCAL), reference_view=0, anchor_view=1, loss_scale_px=2.0)
+                           np.full(4, FOCAL), reference_view=0, scale_view=1, loss_scale_px=2.0)
     assert np.max(rotation_angle_deg(result.rotations, rotations)) < 0.1          # degrees
     assert np.median(result.residuals_px[~outliers]) < 1.5
 
@@ -79,7 +79,7 @@ def test_focal_lengths_are_recovered():
     seen = flat * (true_focal / guessed)[view_index, None]
     start = perturb(rotations, translations, points, np.random.default_rng(5), 0.01, 0.01)
     result = bundle_adjust(*start, point_index, view_index, seen, np.ones(len(flat)), guessed,
-                           reference_view=0, anchor_view=1, refine_focal=True)
+                           reference_view=0, scale_view=1, refine_focal=True)
     np.testing.assert_allclose(guessed * result.focal_scale, true_focal, rtol=1e-4)
     assert np.all(rotation_angle_deg(result.rotations, rotations) < 1e-3)
 
@@ -104,9 +104,9 @@ def test_analytic_jacobian_matches_finite_differences(refine_focal):
             atol=1e-5)
 
 
-def test_anchor_must_differ_from_reference():
+def test_scale_view_must_differ_from_reference():
     rotations, translations, points, observations = exact_rig(num_frames=2)
-    with pytest.raises(ValueError, match='anchor_view'):
+    with pytest.raises(ValueError, match='scale_view'):
         bundle_adjust(rotations, translations, points, *observation_lists(observations)[:2],
                       observations.reshape(-1, 2), np.ones(observations.size // 2),
-                      np.full(4, FOCAL), reference_view=0, anchor_view=0)
+                      np.full(4, FOCAL), reference_view=0, scale_view=0)

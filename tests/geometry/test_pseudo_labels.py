@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from epipolar_plugin.geometry import (FRAME_STATUS, JOINT_STATUS, make_pseudo_labels,
-                                      mean_joint_error, root_centre, rotation_angle_deg,
-                                      scale_align)
+from epipolar_plugin.geometry import (LABEL_MODES, FrameStatus, JointStatus, LabelOptions,
+                                      make_pseudo_labels, mean_joint_error, root_centre,
+                                      rotation_angle_deg, scale_align)
 from epipolar_plugin.synthetic import DetectionNoise, make_scene
 
 EXACT = DetectionNoise(pixel_sigma=0.0, outlier_fraction=0.0, low_confidence_fraction=0.0,
@@ -22,17 +22,18 @@ def rotation_errors(labels, scene):
                       for v in range(len(scene.cameras))] for f in range(len(labels.valid))])
 
 
-@pytest.mark.parametrize('mode', ['pooled', 'per_frame'])
+@pytest.mark.parametrize('mode', list(LABEL_MODES))
 def test_exact_data_recovers_cameras_and_pose_up_to_scale(mode):
     scene = make_scene(40, 4, seed=3, noise=EXACT)
-    labels = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion, mode=mode)
+    labels = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion,
+                                options=LabelOptions.from_flat(mode=mode))
     assert labels.valid.all() and (labels.frame_status == 0).all()
-    assert np.radians(np.nanmax(rotation_errors(labels, scene))) < (1e-6 if mode == 'pooled'
-                                                                     else 1e-4)
+    pooled = LABEL_MODES[mode].pooled
+    assert np.radians(np.nanmax(rotation_errors(labels, scene))) < (1e-6 if pooled else 1e-4)
     assert n_mpjpe(labels, scene.joints_camera[0]) < 1e-5  # metres, after the scale fit
-    # one scale for the whole sequence in pooled mode: |t| of the anchor view is 1
-    anchor = labels.scale_view[0]
-    np.testing.assert_allclose(np.linalg.norm(labels.translations[:, anchor], axis=-1), 1.0)
+    # one scale for the whole sequence in pooled modes: |t| of the scale view is 1
+    scale_view = labels.scale_view[0]
+    np.testing.assert_allclose(np.linalg.norm(labels.translations[:, scale_view], axis=-1), 1.0)
 
 
 def test_noise_degrades_gracefully_and_pooled_beats_per_frame():
@@ -40,7 +41,7 @@ def test_noise_degrades_gracefully_and_pooled_beats_per_frame():
     truth = scene.joints_camera[0]
     pooled = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion)
     per_frame = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion,
-                                   mode='per_frame')
+                                   options=LabelOptions.from_flat(mode='per_frame'))
     assert n_mpjpe(pooled, truth) < 0.05                      # metres
     assert n_mpjpe(pooled, truth) < n_mpjpe(per_frame, truth)
     assert np.nanmedian(rotation_errors(pooled, scene)[:, 1:]) < 0.5  # degrees
@@ -50,42 +51,44 @@ def test_noise_degrades_gracefully_and_pooled_beats_per_frame():
         assert np.all(np.isnan(labels.keypoints_3d[~labels.valid]))
 
 
-@pytest.mark.parametrize('mode', ['pooled', 'per_frame'])
+@pytest.mark.parametrize('mode', list(LABEL_MODES))
 def test_nan_and_zero_score_joints_are_flagged(mode):
     scene = make_scene(30, 3, seed=5, noise=EXACT)
     keypoints = scene.keypoints_2d.copy()
     keypoints[:, :, 3] = np.nan                           # joint 3 missing everywhere
     keypoints[:, :, 6, 2] = 0.0                           # joint 6 with zero score
     keypoints[1:, :, 9, 2] = 0.0                          # joint 9 in the reference view only
-    labels = make_pseudo_labels(keypoints, scene.intrinsics, scene.distortion, mode=mode)
+    labels = make_pseudo_labels(keypoints, scene.intrinsics, scene.distortion,
+                                options=LabelOptions.from_flat(mode=mode))
     assert not labels.valid[:, [3, 6, 9]].any()
-    assert (labels.joint_status[:, 3] == JOINT_STATUS.index('nan_input')).all()
-    assert (labels.joint_status[:, 6] == JOINT_STATUS.index('low_score')).all()
-    assert (labels.joint_status[:, 9] == JOINT_STATUS.index('single_view')).all()
+    assert (labels.joint_status[:, 3] == JointStatus.NAN_INPUT).all()
+    assert (labels.joint_status[:, 6] == JointStatus.LOW_SCORE).all()
+    assert (labels.joint_status[:, 9] == JointStatus.SINGLE_VIEW).all()
     assert labels.valid[:, [0, 1, 2, 4, 5]].all()
 
 
-@pytest.mark.parametrize('mode', ['pooled', 'per_frame'])
+@pytest.mark.parametrize('mode', list(LABEL_MODES))
 def test_missing_view_and_too_few_joints(mode):
     scene = make_scene(20, 2, seed=6, noise=EXACT)
     keypoints = scene.keypoints_2d.copy()
     keypoints[1, :5] = np.nan                             # view 1 missing in frames 0-4
     keypoints[1, 5:8, :13] = np.nan                       # only 4 joints shared in frames 5-7
     # a 2-camera studio rig faces itself: no triangulation-angle test here (see its own test)
-    labels = make_pseudo_labels(keypoints, scene.intrinsics, scene.distortion, mode=mode,
-                                min_triangulation_angle_deg=0.0)
+    labels = make_pseudo_labels(keypoints, scene.intrinsics, scene.distortion,
+                                options=LabelOptions.from_flat(
+                                    mode=mode, min_triangulation_angle_deg=0.0))
     assert not labels.valid[:5].any()
     assert np.all(np.isnan(labels.keypoints_3d[:5]))
     assert labels.valid[8:].all()
     summary = labels.summary()
     assert summary['frames'] == 20
-    if mode == 'per_frame':   # 4 shared joints cannot give a pose
+    if not LABEL_MODES[mode].pooled:   # 4 shared joints cannot give a pose
         assert not labels.valid[5:8].any()
-        assert (labels.frame_status[:8] == FRAME_STATUS.index('too_few_points')).all()
+        assert (labels.frame_status[:8] == FrameStatus.TOO_FEW_POINTS).all()
         assert summary['valid_frame_fraction'] == pytest.approx(12 / 20)
     else:                     # the rig's pose comes from the other frames: 4 joints are labelled
         assert labels.valid[5:8, 13:].all() and not labels.valid[5:8, :13].any()
-        assert (labels.frame_status[:5] == FRAME_STATUS.index('no_valid_joint')).all()
+        assert (labels.frame_status[:5] == FrameStatus.NO_VALID_JOINT).all()
         assert summary['valid_frame_fraction'] == pytest.approx(15 / 20)
 
 
@@ -93,10 +96,11 @@ def test_all_views_missing_is_flagged_not_raised():
     scene = make_scene(10, 3, seed=7, noise=EXACT)
     keypoints = scene.keypoints_2d.copy()
     keypoints[1:] = np.nan
-    for mode in ('pooled', 'per_frame'):
-        labels = make_pseudo_labels(keypoints, scene.intrinsics, scene.distortion, mode=mode)
+    for mode in LABEL_MODES:
+        labels = make_pseudo_labels(keypoints, scene.intrinsics, scene.distortion,
+                                    options=LabelOptions.from_flat(mode=mode))
         assert not labels.valid.any()
-        assert (labels.frame_status == FRAME_STATUS.index('too_few_points')).all()
+        assert (labels.frame_status == FrameStatus.TOO_FEW_POINTS).all()
 
 
 def test_pure_rotation_rig_is_flagged():
@@ -110,7 +114,7 @@ def test_pure_rotation_rig_is_flagged():
     keypoints[1, ..., :2] = project_points(camera, scene.intrinsics[0])
     labels = make_pseudo_labels(keypoints, scene.intrinsics[[0, 0]], None)
     assert not labels.valid.any()
-    assert FRAME_STATUS[labels.frame_status[0]] != 'ok'
+    assert labels.frame_status[0] != FrameStatus.OK
 
 
 @pytest.mark.parametrize('key, value, message', [

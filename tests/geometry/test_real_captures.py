@@ -3,12 +3,15 @@ noise, recording sessions, cameras facing each other, out-of-sync cameras, refin
 import numpy as np
 import pytest
 
-from epipolar_plugin.geometry import (make_pseudo_labels, pixel_to_normalized, rotation_angle_deg,
-                                      root_centre, scale_align, mean_joint_error)
+from epipolar_plugin.geometry import (LabelOptions, make_pseudo_labels, mean_joint_error,
+                                      pixel_to_normalized, root_centre, rotation_angle_deg,
+                                      scale_align)
+from epipolar_plugin.geometry.label_quality import find_rig_changes
 from epipolar_plugin.geometry.noise import estimate_noise
-from epipolar_plugin.geometry.pseudo_labels import find_rig_changes, person_size
+from epipolar_plugin.geometry.observations import person_size
 from epipolar_plugin.geometry.relative_pose import RelativePose
-from epipolar_plugin.geometry.self_calibration import _rig_around_hub
+from epipolar_plugin.geometry.rig_assembly import rig_around_hub
+from epipolar_plugin.geometry.statuses import ViewStatus
 from epipolar_plugin.synthetic import DetectionNoise, DetectorFailures, FacingPair, make_scene
 
 
@@ -47,7 +50,8 @@ def test_same_scene_at_any_resolution_gives_the_same_labels():
                                    factor * reference.outlier_threshold_px, rtol=1e-6)
     # pixel thresholds (the explicit override) do change with the resolution
     keypoints, intrinsics = rescaled(scene, 4.0)
-    pixels = make_pseudo_labels(keypoints, intrinsics, scene.distortion, outlier_threshold_px=15)
+    pixels = make_pseudo_labels(keypoints, intrinsics, scene.distortion,
+                                options=LabelOptions.from_flat(outlier_threshold_px=15))
     assert not np.array_equal(pixels.valid, reference.valid)
 
 
@@ -113,13 +117,13 @@ def test_a_facing_pair_does_not_become_the_hub():
                 pairs[a, b] = pose(100, 80.0)
     pairs[1, 3] = pairs[3, 1] = pose(170, 172.0)       # facing: more inliers, 8 degrees
     pairs[0, 1] = pairs[1, 0] = pose(100, 80.0)
-    hub, poses = _rig_around_hub(pairs, confident, 0, min_angle_deg=15.0)
+    hub, poses = rig_around_hub(pairs, confident, 0, min_angle_deg=15.0)
     assert hub in (0, 2)
     assert all(p.ok for v, p in enumerate(poses) if v != hub)
-    hub, poses = _rig_around_hub(pairs, confident, 1, min_angle_deg=15.0)
+    hub, poses = rig_around_hub(pairs, confident, 1, min_angle_deg=15.0)
     assert hub != 3 and (hub == 1 or poses[1].ok)
     if hub == 1:
-        assert poses[3].status == 'narrow_angle'        # placed by resection instead
+        assert poses[3].status == ViewStatus.NARROW_ANGLE        # placed by resection instead
 
 
 def test_facing_cameras_and_a_poor_camera():
@@ -130,9 +134,11 @@ def test_facing_cameras_and_a_poor_camera():
                        failures=DetectorFailures(bad_view=2, bad_fraction=0.6),
                        area_radius=0.3, facing=FacingPair())
     inputs = (scene.keypoints_2d, scene.intrinsics, scene.distortion)
-    plain = make_pseudo_labels(*inputs, robust=False)
+    plain = make_pseudo_labels(*inputs, options=LabelOptions.from_flat(mode='pooled'))
     robust = make_pseudo_labels(*inputs)
-    pixels = make_pseudo_labels(*inputs, ransac_threshold_px=3, outlier_threshold_px=15)
+    pixels = make_pseudo_labels(*inputs,
+                                options=LabelOptions.from_flat(ransac_threshold_px=3,
+                                                               outlier_threshold_px=15))
     assert n_mpjpe_mm(robust, scene) < min(0.75 * n_mpjpe_mm(plain, scene),
                                            n_mpjpe_mm(pixels, scene))
     assert robust.valid.mean() > 0.9 > pixels.valid.mean()
@@ -144,7 +150,7 @@ def test_sync_apply_says_which_image_shows_each_label():
     scene = make_scene(200, 4, seed=24, action='walking',
                        failures=DetectorFailures(sync_offsets=(0, 0, 3, -2)))
     labels = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion,
-                                sync='apply')
+                                options=LabelOptions.from_flat(sync='apply'))
     frames = np.arange(200)
     expected = frames[:, None] + np.array([0, 0, 3, -2])
     expected[(expected < 0) | (expected >= 200)] = -1
@@ -160,7 +166,8 @@ def test_labels_carry_the_intrinsics_they_used():
     scene = make_scene(200, 4, seed=25)
     guessed = scene.intrinsics.copy()
     guessed[:, [0, 1], [0, 1]] *= 1.08
-    labels = make_pseudo_labels(scene.keypoints_2d, guessed, None, refine_focal=True)
+    labels = make_pseudo_labels(scene.keypoints_2d, guessed, None,
+                                options=LabelOptions.from_flat(refine_focal=True))
     assert labels.intrinsics.shape == (1, 4, 3, 3) and labels.distortion is None
     np.testing.assert_allclose(labels.intrinsics[0][:, [0, 1], [0, 1]].mean(-1),
                                labels.focal[0])
@@ -175,8 +182,8 @@ def test_bad_thresholds_and_sessions_are_refused():
     scene = make_scene(20, 3, seed=26)
     inputs = (scene.keypoints_2d, scene.intrinsics, scene.distortion)
     with pytest.raises(ValueError, match='outlier_threshold must be a positive number'):
-        make_pseudo_labels(*inputs, outlier_threshold=0)
-    with pytest.raises(ValueError, match="key 'session' must be an integer array"):
+        make_pseudo_labels(*inputs, options=LabelOptions.from_flat(outlier_threshold=0))
+    with pytest.raises(ValueError, match="key 'session' must (have shape|hold integers)"):
         make_pseudo_labels(*inputs, session=np.zeros(19, int))
-    with pytest.raises(ValueError, match="key 'session' must be an integer array"):
+    with pytest.raises(ValueError, match="key 'session' must (have shape|hold integers)"):
         make_pseudo_labels(*inputs, session=np.zeros(20))

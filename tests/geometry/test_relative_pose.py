@@ -3,8 +3,8 @@ from scipy.spatial.transform import Rotation
 
 from epipolar_plugin.geometry import (estimate_relative_pose, refine_relative_pose,
                                       rotation_angle_deg)
-from epipolar_plugin.geometry.relative_pose import (COLLINEAR, TOO_FEW_POINTS, ZERO_BASELINE,
-                                                    translation_scale)
+from epipolar_plugin.geometry.relative_pose import translation_scale
+from epipolar_plugin.geometry.statuses import ViewStatus
 
 from .conftest import project
 
@@ -50,7 +50,8 @@ def test_pure_rotation_is_flagged(two_views):
     other = project(points, rotation, np.zeros(3))
     pose = estimate_relative_pose(ref, other, THRESHOLD)
     assert not pose.ok
-    assert pose.status in (ZERO_BASELINE, 'degenerate', 'cheirality')
+    assert pose.status in (ViewStatus.ZERO_BASELINE, ViewStatus.DEGENERATE,
+                           ViewStatus.CHEIRALITY)
     assert not pose.inliers.any()
 
 
@@ -59,7 +60,7 @@ def test_collinear_joints_are_flagged(two_views):
     line = np.array([0.1, -0.2, 4.0]) + np.linspace(-1, 1, 17)[:, None] * np.array([0.3, 0.5, 0.1])
     pose = estimate_relative_pose(project(line, np.eye(3), np.zeros(3)),
                                   project(line, rotation, translation), THRESHOLD)
-    assert pose.status == COLLINEAR
+    assert pose.status == ViewStatus.COLLINEAR
 
 
 def test_too_few_and_nan_points(two_views):
@@ -67,10 +68,10 @@ def test_too_few_and_nan_points(two_views):
     ref = project(points, np.eye(3), np.zeros(3))
     other = project(points, rotation, translation)
     assert estimate_relative_pose(ref[:4], other[:4], THRESHOLD,
-                                  min_points=4).status == TOO_FEW_POINTS
+                                  min_points=4).status == ViewStatus.TOO_FEW_POINTS
     other_nan = other.copy()
     other_nan[4:] = np.nan
-    assert estimate_relative_pose(ref, other_nan, THRESHOLD).status == TOO_FEW_POINTS
+    assert estimate_relative_pose(ref, other_nan, THRESHOLD).status == ViewStatus.TOO_FEW_POINTS
     other_nan = other.copy()
     other_nan[:10] = np.nan                      # NaN rows are ignored, not fatal
     pose = estimate_relative_pose(ref, other_nan, THRESHOLD)

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from epipolar_plugin.geometry import (JOINT_STATUS, estimate_frame_offsets, find_swaps,
-                                      flip_pairs_from_names, make_pseudo_labels,
+from epipolar_plugin.geometry import (JointStatus, LabelOptions, estimate_frame_offsets,
+                                      find_swaps, flip_pairs_from_names, make_pseudo_labels,
                                       mean_joint_error, pinhole_from_image_size,
                                       pixel_to_normalized, root_centre, rotation_angle_deg,
                                       scale_align, shift_frames, triangulation_angle_deg)
@@ -28,7 +28,7 @@ def worst_rotation_error(labels, scene):
 def test_exact_data_is_recovered_exactly():
     scene = make_scene(60, 4, seed=3, noise=EXACT)
     labels = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion)
-    assert labels.robust and not labels.view_flagged.any()
+    assert labels.mode == 'robust' and not labels.view_flagged.any()
     assert worst_rotation_error(labels, scene) < 1e-4
     assert n_mpjpe_mm(labels, scene) < 0.01
     assert np.nanmax(labels.frame_view_error_px) < 0.01
@@ -38,7 +38,7 @@ def test_exact_data_is_recovered_exactly():
 def test_clean_noise_robust_is_as_good_as_plain_with_better_cameras():
     scene = make_scene(400, 4, seed=4)
     plain = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion,
-                               robust=False)
+                               options=LabelOptions.from_flat(mode='pooled'))
     robust = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion)
     assert n_mpjpe_mm(robust, scene) < n_mpjpe_mm(plain, scene) + 1.0
     assert worst_rotation_error(robust, scene) < 0.3                # degrees, like plain
@@ -50,7 +50,7 @@ def test_clean_noise_robust_is_as_good_as_plain_with_better_cameras():
 def test_one_bad_view_is_flagged_and_does_not_poison_the_labels(bad_view):
     scene = make_scene(400, 4, seed=11, failures=DetectorFailures(bad_view=bad_view))
     plain = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion,
-                               robust=False)
+                               options=LabelOptions.from_flat(mode='pooled'))
     robust = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion)
     assert n_mpjpe_mm(plain, scene) > 40                         # poisoned (clean: ~22)
     assert n_mpjpe_mm(robust, scene) < min(32, 0.6 * n_mpjpe_mm(plain, scene))
@@ -69,14 +69,14 @@ def test_swaps_are_undone():
     scene = make_scene(400, 4, seed=12, action='walking',
                        failures=DetectorFailures(swap_probability=0.5))
     plain = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion,
-                               robust=False)
+                               options=LabelOptions.from_flat(mode='pooled'))
     robust = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion)
     assert n_mpjpe_mm(robust, scene) < 0.5 * n_mpjpe_mm(plain, scene)
     truth, found = scene.failures['swapped'].T, robust.swapped > 0
     assert truth.sum() > 100
     assert (truth & found).sum() > 0.9 * truth.sum()          # nearly all swaps found
     assert (found & ~truth).sum() < 0.35 * found.sum()         # some pairs flipped in vain
-    assert (robust.joint_status == JOINT_STATUS.index('swap_ambiguous')).any()
+    assert (robust.joint_status == JointStatus.SWAP_AMBIGUOUS).any()
     assert not robust.valid[robust.joint_status != 0].any()
 
 
@@ -90,7 +90,7 @@ def test_find_swaps_single_view_exactly():
     projections = np.stack([np.concatenate([r, t[:, None]], axis=1)
                             for r, t in (scene.relative_pose(v) for v in range(4))])
     exchanged, ambiguous = find_swaps(points, projections, np.ones(points.shape[:3]),
-                                      ((left, right), (4, 1)), max_error=15 / 1150)
+                                      ((left, right), (4, 1)), outlier_threshold=15 / 1150)
     expected = np.zeros((50, 4), bool)
     expected[10:20, 2] = True
     np.testing.assert_array_equal(exchanged[:, :, 0], expected)
@@ -107,8 +107,8 @@ def test_sync_offset_is_estimated_and_applied_only_when_asked():
     scene = make_scene(300, 4, seed=14, action='walking',
                        failures=DetectorFailures(sync_offsets=(0, 0, 3, -2)))
     inputs = (scene.keypoints_2d, scene.intrinsics, scene.distortion)
-    estimated = make_pseudo_labels(*inputs, sync='estimate')
-    applied = make_pseudo_labels(*inputs, sync='apply')
+    estimated = make_pseudo_labels(*inputs, options=LabelOptions.from_flat(sync='estimate'))
+    applied = make_pseudo_labels(*inputs, options=LabelOptions.from_flat(sync='apply'))
     off = make_pseudo_labels(*inputs)
     assert estimated.sync_offset.tolist() == [[0, 0, 3, -2]] and not estimated.sync_applied
     assert applied.sync_applied and off.sync_offset.tolist() == [[0, 0, 0, 0]]
@@ -134,8 +134,10 @@ def test_frame_offsets_and_shift():
 def test_guessed_intrinsics_with_focal_refinement():
     scene = make_scene(400, 4, seed=16)
     guess = np.stack([pinhole_from_image_size(1000, 1000)] * 4)     # true focal about 1150
-    plain = make_pseudo_labels(scene.keypoints_2d, guess, None, robust=False)
-    refined = make_pseudo_labels(scene.keypoints_2d, guess, None, refine_focal=True)
+    plain = make_pseudo_labels(scene.keypoints_2d, guess, None,
+                               options=LabelOptions.from_flat(mode='pooled'))
+    refined = make_pseudo_labels(scene.keypoints_2d, guess, None,
+                                 options=LabelOptions.from_flat(refine_focal=True))
     known = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion)
     true_focal = scene.intrinsics[:, 0, 0]
     assert np.all(np.abs(refined.focal[0, 1:] / true_focal[1:] - 1) < 0.03)
@@ -157,13 +159,18 @@ def test_triangulation_angle():
 def test_robust_per_frame_is_an_error_and_bad_options_name_themselves():
     scene = make_scene(10, 3, seed=17, noise=EXACT)
     inputs = (scene.keypoints_2d, scene.intrinsics, scene.distortion)
-    with pytest.raises(ValueError, match='robust=True needs'):
-        make_pseudo_labels(*inputs, mode='per_frame', robust=True)
+    with pytest.raises(ValueError, match="refine_focal=True needs a self-calibrating mode"):
+        make_pseudo_labels(*inputs, options=LabelOptions.from_flat(mode='per_frame',
+                                                                   refine_focal=True))
+    with pytest.raises(ValueError, match="mode must be one of .*'robust'.*got 'plain'"):
+        LabelOptions(mode='plain').validate()
+    with pytest.raises(ValueError, match=r"unknown label option\(s\) \['gate_px'\] in 'robust'"):
+        LabelOptions.from_dict(dict(robust=dict(gate_px=3)))
     with pytest.raises(ValueError, match='sync must be one of'):
-        make_pseudo_labels(*inputs, sync='yes')
+        make_pseudo_labels(*inputs, options=LabelOptions.from_flat(sync='yes'))
     with pytest.raises(ValueError, match='flip_pairs must index 17 joints'):
-        make_pseudo_labels(*inputs, flip_pairs=((1, 40), ))
-    assert not make_pseudo_labels(*inputs, mode='per_frame').robust
+        make_pseudo_labels(*inputs, options=LabelOptions.from_flat(flip_pairs=((1, 40), )))
+    assert make_pseudo_labels(*inputs, options=LabelOptions(mode='per_frame')).mode == 'per_frame'
 
 
 def test_many_cameras_try_few_exchanges():

@@ -55,10 +55,10 @@ def test_robust_drops_outlier_view():
     observed = _observe(points, projections)
     observed[:, 2] += 0.05                        # view 2 is off by ~57 px everywhere
     estimate, valid, weights = triangulate_robust(observed, projections, np.ones((50, 4)),
-                                                  max_error=5 / 1150)
+                                                  outlier_threshold=5 / 1150)
     assert valid.all() and np.all(weights[:, 2] == 0) and np.all(weights[:, [0, 1, 3]] == 1)
     np.testing.assert_allclose(estimate, points, atol=1e-9)
     two_views, valid2, _ = triangulate_robust(observed[:, :3], projections[:3],
                                               np.ones((50, 3))[:, :3] * [1, 0, 1],
-                                              max_error=5 / 1150)
+                                              outlier_threshold=5 / 1150)
     assert not valid2.any() and np.isnan(two_views).all()   # 2 views cannot tell who is wrong

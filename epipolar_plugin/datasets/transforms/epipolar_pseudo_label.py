@@ -5,22 +5,24 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmpose.registry import TRANSFORMS
-from ...geometry import FRAME_STATUS, make_pseudo_labels
-from ...geometry.pseudo_labels import OUTLIER_THRESHOLD, RANSAC_THRESHOLD
+from ...geometry import FrameStatus, LabelOptions, make_pseudo_labels
+from ...geometry.label_modes import single_frame_modes
 
 
 @TRANSFORMS.register_module()
 class EpipolarPseudoLabel(BaseTransform):
     """Pseudo-3D target from the 2D poses of all views, without extrinsics or 3D ground truth.
 
-    Two sources:
+    Sources:
 
     - ``'precomputed'`` (default, the fast path): the sample's ``pseudo_label`` from the dataset's
-      ``pseudo_label_file`` (pooled over a static rig by ``tools/make_pseudo_labels.py``, the
-      accurate labels) is moved into the reference view's camera, ``X_v = R X_ref + t``.
-    - ``'per_frame'``: the paper's route, computed here for this frame alone from
-      ``view_keypoints_2d`` (V, J, 3) and ``intrinsics`` / ``distortion`` with
-      :func:`epipolar_plugin.geometry.make_pseudo_labels` (``mode='per_frame'``).
+      ``pseudo_label_file`` (made by ``tools/make_pseudo_labels.py``, by default the robust
+      pooled labels of a static rig, the accurate ones) is moved into the reference view's
+      camera, ``X_v = R X_ref + t``.
+    - a label mode that labels one frame on its own (``'per_frame'``, the paper's route; the
+      list is :func:`epipolar_plugin.geometry.label_modes.single_frame_modes`): computed here
+      for this frame alone from ``view_keypoints_2d`` (V, J, 3) and ``intrinsics`` /
+      ``distortion`` with :func:`epipolar_plugin.geometry.make_pseudo_labels`.
 
     Either way the target is root-relative (joint ``root_index`` at the origin), in the
     reference camera's orientation, on the labels' arbitrary scale.
@@ -31,33 +33,33 @@ class EpipolarPseudoLabel(BaseTransform):
     root in the reference camera (same scale; zeros when invalid); ``pseudo_label_status`` str.
 
     Args:
-        source: ``'precomputed'`` or ``'per_frame'``.
+        source: ``'precomputed'`` or a single-frame label mode.
         root_index: the root joint.
         root_from: joints whose mean is the root where the label lacks it (the root is
             often hidden, and without it the whole sample has no target): Human3.6M's pelvis
             is the midpoint of its hips, ``(1, 4)``. None: no completion.
-        min_score, ransac_threshold, outlier_threshold: ``per_frame`` options of
-            ``make_pseudo_labels`` (in units of the detector's noise, which one frame cannot
-            measure: it is taken as ``DEFAULT_NOISE`` of the person's size);
-            ``ransac_threshold_px``, ``outlier_threshold_px``: explicit overrides in pixels.
+        label_options: a single-frame source's :class:`epipolar_plugin.geometry.LabelOptions`
+            as a nested dict, e.g. ``dict(min_score=0.3, pose=dict(ransac_threshold=2.5))``
+            (thresholds in units of the detector's noise, which one frame cannot measure: it
+            is taken as ``noise.DEFAULT_NOISE`` of the person's size); ``mode`` is ``source``
+            and ``reference_view`` the sample's.
     """
 
     def __init__(self, source: str = 'precomputed', root_index: int = 0,
-                 root_from: Optional[Sequence[int]] = None, min_score: float = 0.3,
-                 ransac_threshold: float = RANSAC_THRESHOLD,
-                 outlier_threshold: float = OUTLIER_THRESHOLD,
-                 ransac_threshold_px: Optional[float] = None,
-                 outlier_threshold_px: Optional[float] = None,
-                 seed: Optional[int] = 0) -> None:
-        if source not in ('precomputed', 'per_frame'):
-            raise ValueError(f"source must be 'precomputed' or 'per_frame', got {source!r}")
+                 root_from: Optional[Sequence[int]] = None,
+                 label_options: Optional[dict] = None) -> None:
+        sources = ('precomputed', ) + single_frame_modes()
+        if source not in sources:
+            raise ValueError(f'source must be one of {sources}, got {source!r}')
         self.source = source
         self.root_index = root_index
         self.root_from = None if root_from is None else [int(j) for j in root_from]
-        self.options = dict(min_score=min_score, ransac_threshold=ransac_threshold,
-                            outlier_threshold=outlier_threshold,
-                            ransac_threshold_px=ransac_threshold_px,
-                            outlier_threshold_px=outlier_threshold_px, seed=seed)
+        self.label_options = None
+        if source != 'precomputed':
+            self.label_options = LabelOptions.from_dict(dict(label_options or {}, mode=source))
+        elif label_options:
+            raise ValueError("label_options apply to a single-frame source, not 'precomputed' "
+                             '(whose options are those of tools/make_pseudo_labels.py)')
 
     def _label(self, results: dict):
         if self.source == 'precomputed':
@@ -68,10 +70,10 @@ class EpipolarPseudoLabel(BaseTransform):
             joints = label['keypoints_3d'] @ np.asarray(label['rotation']).T + label['translation']
             return joints, np.asarray(label['valid'], bool), 'precomputed'
         keypoints = np.asarray(results['view_keypoints_2d'], dtype=np.float64)[:, None]
+        self.label_options.reference_view = int(results['reference_view'])
         labels = make_pseudo_labels(keypoints, results['intrinsics'], results['distortion'],
-                                    mode='per_frame', reference_view=results['reference_view'],
-                                    refine=True, **self.options)
-        return labels.keypoints_3d[0], labels.valid[0], FRAME_STATUS[labels.frame_status[0]]
+                                    options=self.label_options)
+        return labels.keypoints_3d[0], labels.valid[0], str(FrameStatus(labels.frame_status[0]))
 
     def transform(self, results: dict) -> dict:
         joints, valid, status = self._label(results)

@@ -1,0 +1,236 @@
+"""Options of :func:`.pseudo_labels.make_pseudo_labels`, grouped by concern.
+
+One :class:`LabelOptions` holds everything that decides the labels: the label mode and
+reference view, then one small dataclass per concern (relative pose estimation, triangulation
+and quality, robust self-calibration, synchronization), in the shape of PoseLib's
+``RelativePoseOptions{RansacOptions ransac; BundleOptions bundle}``. The same fields serve
+
+- the Python API: ``make_pseudo_labels(keypoints_2d, intrinsics, options=LabelOptions(...))``;
+- configs: a nested dict, ``LabelOptions.from_dict(dict(pose=dict(ransac_threshold=2.0)))``;
+- the command line: :func:`add_label_arguments` makes one flag per field (its name with
+  dashes, its help from the field's ``help``), :func:`options_from_args` reads them back.
+
+Field names are unique across the groups (``options.pose.ransac_threshold`` is flag
+``--ransac-threshold`` and flat key ``ransac_threshold``). Thresholds without ``_px`` are in units
+of the detector's noise (the standard deviation of its 2D error, measured from the poses of each
+recording session by :func:`.noise.estimate_noise`), so the same scene gives the same labels at
+any image resolution.
+"""
+import argparse
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+import numpy as np
+
+
+def _option(default, help: str, **metadata):
+    """A dataclass field with its command-line help (``cli=False``: not a flag)."""
+    return field(default=default, metadata=dict(help=help, **metadata))
+
+
+@dataclass
+class PoseOptions:
+    """Relative pose of a view pair: 5-point RANSAC on the essential matrix, then refinement."""
+    ransac_threshold: float = _option(
+        2.5, "RANSAC inlier threshold in units of the detector's noise; also the scale of the "
+        'robust losses. 2.5 chosen by measurement (README, "Thresholds")')
+    ransac_threshold_px: Optional[float] = _option(
+        None, 'explicit RANSAC threshold in pixels of the mean focal length (overrides '
+        '--ransac-threshold)')
+    min_joints: int = _option(
+        8, 'fewest confident joints shared with the reference view for a pose (per frame in '
+        'per-frame mode, in total when pooled); the 5-point solver needs 5, 8 gives a margin')
+    min_parallax_deg: float = _option(
+        1.0, 'a view pair whose median ray parallax is smaller is a pure rotation (no baseline)')
+    refine: bool = _option(
+        True, 'robust Sampson refinement of each pose over all its correspondences (pooled: the '
+        "main gain in accuracy; per frame: removes RANSAC's minimal-sample error)")
+    max_ransac_points: int = _option(
+        4000, 'pooled modes: RANSAC on at most this many correspondences per view pair')
+
+
+@dataclass
+class TriangulationOptions:
+    """Triangulation of the labels and their quality scores."""
+    outlier_threshold: float = _option(
+        4.0, "largest reprojection error of a label joint in units of the detector's noise; in "
+        "robust mode also the gate of a view's median error in a frame; the error above which a "
+        '(frame, view) counts as bad. 4 chosen by measurement (README, "Thresholds")')
+    outlier_threshold_px: Optional[float] = _option(
+        None, 'explicit outlier threshold in pixels of the mean focal length (overrides '
+        '--outlier-threshold)')
+    min_triangulation_angle_deg: float = _option(
+        15.0, 'a joint is not labelled unless two of its views see it under rays this far from '
+        '(anti-)parallel: facing or parallel cameras cannot place it in depth')
+    flag_fraction: float = _option(
+        0.2, 'a view is flagged when more of its frames than this are bad')
+
+
+@dataclass
+class RobustOptions:
+    """Robust self-calibration of a static rig (mode ``'robust'``, :mod:`.self_calibration`)."""
+    flip_pairs: Optional[Tuple[Tuple[int, int], ...]] = _option(
+        None, '(left, right) joint pairs a detector may exchange; None: Human3.6M pairs when '
+        'J = 17, else none; () switches swap handling off', cli=False)
+    refine_focal: bool = _option(
+        False, 'refine one focal length per camera in the bundle adjustment (intrinsics '
+        'guessed from the image size)')
+    ba_max_frames: int = _option(
+        300, 'frames in the bundle adjustment, evenly spaced')
+
+
+@dataclass
+class SyncOptions:
+    """Frame offsets between cameras that were not started together."""
+    sync: str = _option(
+        'off', "'estimate': report each camera's frame offset; 'apply': also shift the "
+        'detections by it before labelling', choices=('off', 'estimate', 'apply'))
+    max_sync_offset: int = _option(
+        5, 'offsets in [-max, max] frames are tried')
+
+
+@dataclass
+class LabelOptions:
+    """Everything that decides the pseudo labels (see the module).
+
+    Attributes:
+        mode: a label mode of :data:`.label_modes.LABEL_MODES`.
+        reference_view: the view whose camera frame the labels are expressed in.
+        min_score: joints with a lower detection score are not used.
+        seed: seed of the random subsets (results are deterministic for a seed).
+        pose, triangulation, robust, synchronization: the options of each concern.
+    """
+    mode: str = _option('robust', 'how the cameras are found (see the README, "Label modes")')
+    reference_view: int = _option(0, "the view whose camera frame the labels are in")
+    min_score: float = _option(0.3, 'joints with a lower detection score are not used')
+    seed: int = _option(0, 'seed of the random subsets: labels are deterministic for a seed')
+    pose: PoseOptions = field(default_factory=PoseOptions)
+    triangulation: TriangulationOptions = field(default_factory=TriangulationOptions)
+    robust: RobustOptions = field(default_factory=RobustOptions)
+    synchronization: SyncOptions = field(default_factory=SyncOptions)
+
+    def validate(self) -> 'LabelOptions':
+        """Reject values and combinations that make no sense; returns ``self``.
+
+        Raises:
+            ValueError naming the field and the value at fault.
+        """
+        from .label_modes import LABEL_MODES
+        if self.mode not in LABEL_MODES:
+            raise ValueError(f'mode must be one of {tuple(LABEL_MODES)}, got {self.mode!r}')
+        for name, value in (('ransac_threshold', self.pose.ransac_threshold),
+                            ('outlier_threshold', self.triangulation.outlier_threshold),
+                            ('ransac_threshold_px', self.pose.ransac_threshold_px),
+                            ('outlier_threshold_px', self.triangulation.outlier_threshold_px)):
+            if value is not None and not (np.isfinite(value) and value > 0):
+                raise ValueError(f'{name} must be a positive number, got {value}')
+        if not 0.0 <= self.min_score <= 1.0:
+            raise ValueError(f'min_score must lie in [0, 1], got {self.min_score}')
+        if self.reference_view < 0:
+            raise ValueError(f'reference_view must be >= 0, got {self.reference_view}')
+        if self.synchronization.sync not in GROUP_FIELD_CHOICES['sync']:
+            raise ValueError(f"sync must be one of {GROUP_FIELD_CHOICES['sync']}, got "
+                             f'{self.synchronization.sync!r}')
+        for name, value, low in (('min_joints', self.pose.min_joints, 5),
+                                 ('ba_max_frames', self.robust.ba_max_frames, 1),
+                                 ('max_sync_offset', self.synchronization.max_sync_offset, 0),
+                                 ('max_ransac_points', self.pose.max_ransac_points, 0)):
+            if int(value) != value or value < low:
+                raise ValueError(f'{name} must be an integer >= {low}, got {value}')
+        if not 0.0 <= self.triangulation.flag_fraction <= 1.0:
+            raise ValueError(f'flag_fraction must lie in [0, 1], got '
+                             f'{self.triangulation.flag_fraction}')
+        if self.robust.refine_focal and not LABEL_MODES[self.mode].self_calibrating:
+            modes = [name for name, mode in LABEL_MODES.items() if mode.self_calibrating]
+            raise ValueError(f'refine_focal=True needs a self-calibrating mode {modes}, got mode '
+                             f'{self.mode!r}')
+        return self
+
+    @classmethod
+    def from_dict(cls, values: Optional[dict] = None) -> 'LabelOptions':
+        """Options from a config's nested dict (the dataclasses' shape); unknown keys raise."""
+        values = dict(values or {})
+        groups = {}
+        for name, group_type in _GROUPS.items():
+            given = values.pop(name, None) or {}
+            if isinstance(given, group_type):
+                groups[name] = given
+                continue
+            unknown = set(given) - {f.name for f in dataclasses.fields(group_type)}
+            if unknown:
+                raise ValueError(f"unknown label option(s) {sorted(unknown)} in '{name}'; "
+                                 f'known: {[f.name for f in dataclasses.fields(group_type)]}')
+            groups[name] = group_type(**given)
+        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f'unknown label option(s) {sorted(unknown)}; known: '
+                             f'{[f.name for f in dataclasses.fields(cls)]}')
+        return cls(**values, **groups).validate()
+
+    @classmethod
+    def from_flat(cls, **values) -> 'LabelOptions':
+        """Options from flat field names (the command line's keys), e.g. ``ransac_threshold=2``."""
+        nested = {name: {} for name in _GROUPS}
+        for key, value in values.items():
+            if key not in FLAT_FIELDS:
+                raise ValueError(f'unknown label option {key!r}; known: {sorted(FLAT_FIELDS)}')
+            group = FLAT_FIELDS[key][0]
+            if group is None:
+                nested[key] = value
+            else:
+                nested[group][key] = value
+        return cls.from_dict(nested)
+
+    def to_flat(self) -> dict:
+        """The flat field names and values (the inverse of :meth:`from_flat`)."""
+        return {key: getattr(self if group is None else getattr(self, group), key)
+                for key, (group, _) in FLAT_FIELDS.items()}
+
+
+_GROUPS = {f.name: f.type for f in dataclasses.fields(LabelOptions)
+           if dataclasses.is_dataclass(f.type)}
+#: flat name -> (group attribute or None for a top-level field, the dataclass field).
+FLAT_FIELDS = {
+    **{f.name: (None, f) for f in dataclasses.fields(LabelOptions) if f.name not in _GROUPS},
+    **{f.name: (group, f) for group, group_type in _GROUPS.items()
+       for f in dataclasses.fields(group_type)},
+}
+assert len(FLAT_FIELDS) == len(dataclasses.fields(LabelOptions)) - len(_GROUPS) + sum(
+    len(dataclasses.fields(t)) for t in _GROUPS.values()), 'label option names must be unique'
+GROUP_FIELD_CHOICES = {name: f.metadata['choices'] for name, (_, f) in FLAT_FIELDS.items()
+                       if 'choices' in f.metadata}
+
+
+def add_label_arguments(parser: argparse.ArgumentParser) -> None:
+    """One flag per option field (``--ransac-threshold``; booleans ``--refine/--no-refine``),
+    in one argument group per concern; defaults are None so that only given flags count."""
+    from .label_modes import LABEL_MODES
+    groups = {None: parser.add_argument_group('labels')}
+    for name, group_type in _GROUPS.items():
+        groups[name] = parser.add_argument_group(name, (group_type.__doc__ or '').split('\n')[0])
+    for name, (group, option) in FLAT_FIELDS.items():
+        if not option.metadata.get('cli', True):
+            continue
+        flag = '--' + name.replace('_', '-')
+        default = option.default
+        help_text = f"{option.metadata['help']} (default: {default})"
+        kwargs = dict(default=None, help=help_text)
+        if name == 'mode':
+            kwargs['choices'] = list(LABEL_MODES)
+            kwargs['help'] = help_text + ': ' + '; '.join(
+                f'{mode}: {entry.description}' for mode, entry in LABEL_MODES.items())
+        elif isinstance(default, bool):
+            kwargs['action'] = argparse.BooleanOptionalAction
+        else:
+            kwargs['type'] = {int: int, float: float, str: str}.get(type(default), float)
+            if 'choices' in option.metadata:
+                kwargs['choices'] = option.metadata['choices']
+        groups[group].add_argument(flag, **kwargs)
+
+
+def options_from_args(args: argparse.Namespace, **overrides) -> LabelOptions:
+    """The :class:`LabelOptions` of parsed flags (those not given keep their defaults)."""
+    given = {name: getattr(args, name) for name in FLAT_FIELDS
+             if getattr(args, name, None) is not None}
+    return LabelOptions.from_flat(**dict(given, **overrides))
