@@ -211,7 +211,7 @@ def test_from_annotation_writes_the_annotation_2d_without_a_model(mmpose_layout_
     # (measured: 0.000 mm N-MPJPE, every joint valid)
     frames = np.flatnonzero(data['session'] == 1)
     labels = make_pseudo_labels(keypoints[:, frames], data['intrinsics'], data['distortion'],
-                                options=LabelOptions.from_flat(mode='pooled', mode='pooled'))
+                                options=LabelOptions(mode='pooled'))
     truth = root_centre(ann['S'][views['rows'][0, frames], :, :3])
     assert labels.valid.mean() > 0.9
     aligned = scale_align(root_centre(labels.keypoints_3d), truth, labels.valid)
