@@ -1,30 +1,26 @@
 """Users' own rigs: synchronized images plus a multi-view 2D keypoints file, nothing else."""
-import os.path as osp
-from collections import Counter
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.logging import MMLogger
 
 from mmpose.registry import DATASETS
-from ..fileio import load_multiview_keypoints, load_pseudo_labels_for
+from ..fileio import load_multiview_keypoints
 from ..geometry import project_points, view_camera
-from .h36m_multiview import view_keypoints
-from .label_pairing import LabelPairing, add_pseudo_label
-from .pose_metainfo import PoseMetainfoDataset
+from .base_multiview_dataset import BaseMultiViewDataset, MultiViewFrame
 
 
 @DATASETS.register_module()
-class MultiViewFolderDataset(PoseMetainfoDataset):
+class MultiViewFolderDataset(BaseMultiViewDataset):
     """A folder of synchronized images per camera described by one multi-view keypoints file.
 
     The keypoints file (docs/file_formats.md, e.g. from ``tools/precompute_2d.py``) holds
     ``keypoints_2d`` (V, F, J, 3), ``intrinsics`` (V, 3, 3), optional ``distortion`` and
     ``image_names`` (V, F): each entry's image path relative to ``data_prefix['img']``. No
-    extrinsics and no 3D ground truth are needed. One sample per (frame, reference view); its
-    person box is the box of the confident joints (score >= ``min_score``) enlarged by
-    ``box_padding``; views with fewer than ``min_joints`` confident joints are skipped (counted
-    in the log). Sample keys are those of ``MultiViewH36MDataset`` without the ground truth.
+    extrinsics and no 3D ground truth are needed. Frame f is the file's column f, one sample per
+    (frame, reference view), ``id`` = f x V + view; its person box is the box of the confident
+    joints (score >= ``min_score``) enlarged by ``box_padding``; views with fewer than
+    ``min_joints`` confident joints are skipped (counted in the log). Sample keys are those of
+    :class:`BaseMultiViewDataset` without the ground truth.
 
     Args:
         keypoints_2d_file: the multi-view keypoints file (relative to ``data_root``).
@@ -32,6 +28,10 @@ class MultiViewFolderDataset(PoseMetainfoDataset):
         reference_views: camera names (``camera_names`` in the file) or indices used as
             reference views (default: all).
         frame_step: keep every ``frame_step``-th frame.
+        min_score: the score of a confident joint.
+        min_joints: the confident joints (or, for a view the labels left out, the label's
+            joints in front of the camera) a sample needs.
+        box_padding: the person box's side / the extent of its joints.
     """
     METAINFO = dict(from_file='configs/_base_/datasets/h36m.py')
 
@@ -39,69 +39,55 @@ class MultiViewFolderDataset(PoseMetainfoDataset):
                  reference_views: Optional[Sequence] = None, frame_step: int = 1,
                  min_score: float = 0.3, min_joints: int = 8, box_padding: float = 1.25,
                  **kwargs):
-        self.keypoints_2d_file, self.pseudo_label_file = keypoints_2d_file, pseudo_label_file
-        self.reference_views, self.frame_step = reference_views, frame_step
         self.min_score, self.min_joints, self.box_padding = min_score, min_joints, box_padding
-        super().__init__(ann_file='', **kwargs)
+        super().__init__(ann_file='', camera_param_file=None,
+                         keypoints_2d_file=keypoints_2d_file,
+                         pseudo_label_file=pseudo_label_file, load_ground_truth=False,
+                         reference_views=reference_views, frame_step=frame_step, **kwargs)
 
-    def _path(self, name):
-        return name if name is None or osp.isabs(name) else osp.join(self.data_root, name)
-
-    def load_data_list(self) -> list:
+    def _load_layout(self) -> dict:
+        """The keypoints file; its columns are the frames, one sequence."""
         path = self._path(self.keypoints_2d_file)
         data = load_multiview_keypoints(path)
-        names = data['image_names']
-        if names is None:
+        if data['image_names'] is None:
             raise KeyError(f"{path}: key 'image_names' (V, F) is needed to find the images")
-        keypoints = data['keypoints_2d']
-        num_views, num_frames = keypoints.shape[:2]
-        distortion = data['distortion'] if data['distortion'] is not None else np.zeros(
-            (num_views, 5))
-        cameras = ([str(c) for c in data['camera_names']] if data['camera_names'] is not None
-                   else [str(v) for v in range(num_views)])
-        views = range(num_views) if self.reference_views is None else [
-            cameras.index(str(v)) if str(v) in cameras else int(v) for v in self.reference_views]
-        labels = None
-        if self.pseudo_label_file is not None:
-            labels = LabelPairing(load_pseudo_labels_for(self._path(self.pseudo_label_file),
-                                                         path, num_frames, num_views))
-        data_list, skipped = [], Counter()
-        prefix = self.data_prefix.get('img', '')
-        for frame in range(0, num_frames, self.frame_step):
-            for v in views:
-                label = None
-                if labels is not None:
-                    label, reason = labels.target(frame, v)
-                    if label is None:
-                        skipped[reason] += 1
-                        continue
-                kpts = keypoints[v, frame]
-                box_points, reason = self._box_points(kpts, label, v)
-                if box_points is None:
-                    skipped[reason] += 1
-                    continue
-                low, high = box_points.min(0), box_points.max(0)
-                side = self.box_padding * float((high - low).max())
-                keypoints_2d, visible = view_keypoints(kpts)
-                sample = dict(
-                    img_path=osp.join(prefix, str(names[v, frame])),
-                    img_paths=[osp.join(prefix, str(n)) for n in names[:, frame]],
-                    img_id=frame * num_views + v, id=frame * num_views + v,
-                    bbox_center=((low + high) / 2).reshape(1, 2).astype(np.float32),
-                    bbox_scale=np.array([[side, side]], np.float32),
-                    keypoints=keypoints_2d, keypoints_visible=visible,
-                    view_keypoints_2d=keypoints[:, frame], intrinsics=data['intrinsics'],
-                    distortion=distortion, reference_view=v,
-                    target_img_path=[str(names[v, frame])], category_id=1)
-                if label is not None:
-                    add_pseudo_label(sample, label)
-                data_list.append(sample)
-        for reason, count in skipped.items():
-            MMLogger.get_current_instance().warning(f'{path}: skipped {count} {reason}')
-        if not data_list:
-            raise ValueError(f'{path}: no samples ({num_frames} frames x {num_views} views, '
-                             f'skipped {dict(skipped)})')
-        return data_list
+        num_views, num_frames = data['keypoints_2d'].shape[:2]
+        if data['distortion'] is None:
+            data['distortion'] = np.zeros((num_views, 5))
+        data['camera_names'] = ([str(c) for c in data['camera_names']]
+                                if data['camera_names'] is not None
+                                else [str(v) for v in range(num_views)])
+        return dict(name=path, keypoints_file=path, keypoints=data,
+                    frames=[(None, frame) for frame in range(num_frames)],
+                    summary=f'{num_frames} frames x {num_views} views')
+
+    def _read_frame(self, layout: dict, key: int) -> Tuple[Optional[MultiViewFrame], str]:
+        """Column ``key`` of the keypoints file, with the file's intrinsics and distortion
+        (zeros where it has none)."""
+        data = layout['keypoints']
+        names = [str(name) for name in data['image_names'][:, key]]
+        num_views = len(names)
+        return MultiViewFrame(
+            image_names=names, camera_names=data['camera_names'],
+            ids=[key * num_views + v for v in range(num_views)], target_names=names,
+            keypoints_2d=data['keypoints_2d'][:, key], intrinsics=data['intrinsics'],
+            distortion=data['distortion'], keypoints_row=key), ''
+
+    def _reference_views(self, frame: MultiViewFrame) -> List[int]:
+        """Camera names or view indices, in the order of ``reference_views``."""
+        if self.reference_views is None:
+            return list(range(len(frame.camera_names)))
+        cameras = frame.camera_names
+        return [cameras.index(str(v)) if str(v) in cameras else int(v)
+                for v in self.reference_views]
+
+    def _view_box(self, frame: MultiViewFrame, view: int, label: Optional[dict]):
+        """The box of :meth:`_box_points`, its side ``box_padding`` x their extent."""
+        box_points, reason = self._box_points(frame.keypoints_2d[view], label, view)
+        if box_points is None:
+            return None, reason
+        low, high = box_points.min(0), box_points.max(0)
+        return ((low + high) / 2, self.box_padding * float((high - low).max())), ''
 
     def _box_points(self, kpts: np.ndarray, label: Optional[dict], view: int):
         """(N, 2) pixels the person box is drawn around, or (None, why the sample is skipped):

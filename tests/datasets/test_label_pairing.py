@@ -6,7 +6,7 @@ import pytest
 from epipolar_plugin.datasets import EpipolarPseudoLabel, MultiViewFolderDataset
 from epipolar_plugin.datasets.label_pairing import NO_LABEL, LabelPairing, add_pseudo_label
 from epipolar_plugin.fileio import load_pseudo_labels_for, save_pseudo_labels
-from epipolar_plugin.geometry import make_pseudo_labels
+from epipolar_plugin.geometry import LabelOptions, make_pseudo_labels
 from epipolar_plugin.synthetic import DetectorFailures, make_scene
 
 
@@ -28,7 +28,7 @@ def test_delayed_camera_images_get_the_label_of_the_instant_they_show(tmp_path):
     scene = make_scene(120, 4, seed=31, action='walking',
                        failures=DetectorFailures(sync_offsets=offsets))
     labels = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion,
-                                sync='apply')
+                                options=LabelOptions.from_flat(sync='apply'))
     pairing = LabelPairing(saved(tmp_path, labels, 120, 4))
     errors, naive = [], []
     for row in range(10, 110, 7):
@@ -51,8 +51,9 @@ def test_samples_use_the_intrinsics_of_the_labels(tmp_path):
     scene = make_scene(100, 4, seed=32)
     guessed = scene.intrinsics.copy()
     guessed[:, [0, 1], [0, 1]] *= 1.1
-    labels = make_pseudo_labels(scene.keypoints_2d, guessed, None, refine_focal=True,
-                                session=np.repeat([4, 9], 50))
+    labels = make_pseudo_labels(scene.keypoints_2d, guessed, None,
+                                session=np.repeat([4, 9], 50),
+                                options=LabelOptions.from_flat(refine_focal=True))
     pairing = LabelPairing(saved(tmp_path, labels, 100, 4))
     for row, session in ((10, 0), (60, 1)):
         sample = dict(intrinsics=scene.intrinsics, distortion=scene.distortion)
