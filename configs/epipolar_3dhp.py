@@ -6,7 +6,7 @@
 # CONFIG CHECKPOINT OUT --mpi-inf-3dhp data/mpi_inf_3dhp, or --from-annotation instead of the
 # model for the annotation's 2D):
 #   python tools/make_pseudo_labels.py data/mpi_inf_3dhp/annotations/mpi_inf_3dhp_train_multiview_2d.npz \
-#       data/mpi_inf_3dhp/annotations/mpi_inf_3dhp_train_pseudo_labels.npz --mode pooled
+#       data/mpi_inf_3dhp/annotations/mpi_inf_3dhp_train_pseudo_labels.npz --mode robust
 _base_ = ['./epipolar_h36m.py']
 
 data_root = 'data/mpi_inf_3dhp/'
@@ -24,10 +24,7 @@ val_dataloader = dict(dataset=dict(
     ann_file='annotations/mpi_inf_3dhp_test_valid.npz',
     camera_param_file='annotations/cameras_test.pkl', frame_step=1))
 test_dataloader = val_dataloader
-val_evaluator = [
-    dict(type='MPJPE', mode='mpjpe'),
-    dict(type='MPJPE', mode='n-mpjpe'),
-    dict(type='MPJPE', mode='p-mpjpe'),
-    dict(type='PSSMetric', clusters_file=data_root + 'pss_clusters.npz', k=(50, 100)),
-]
+# the evaluator of _base_/evaluation/mpjpe_pss.py with this dataset's PSS clusters
+val_evaluator = [dict(metric, clusters_file=data_root + 'pss_clusters.npz')
+                 if metric.type == 'PSSMetric' else metric for metric in _base_.val_evaluator]
 test_evaluator = val_evaluator

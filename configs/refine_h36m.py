@@ -10,12 +10,9 @@ train_dataloader = dict(batch_size=512, num_workers=4, persistent_workers=True,
                         dataset=dict(data_root=data_root))
 val_dataloader = dict(dataset=dict(data_root=data_root, frame_step=8))
 test_dataloader = val_dataloader
-val_evaluator = [
-    dict(type='MPJPE', mode='mpjpe'),
-    dict(type='MPJPE', mode='n-mpjpe'),
-    dict(type='MPJPE', mode='p-mpjpe'),
-    dict(type='PSSMetric', clusters_file=data_root + 'pss_clusters.npz', k=(50, 100)),
-]
+# the evaluator of _base_/evaluation/mpjpe_pss.py with this dataset's PSS clusters
+val_evaluator = [dict(metric, clusters_file=data_root + 'pss_clusters.npz')
+                 if metric.type == 'PSSMetric' else metric for metric in _base_.val_evaluator]
 test_evaluator = val_evaluator
 train_cfg = dict(max_epochs=200, val_interval=10)    # MMPose's simple baseline: 200 epochs
 param_scheduler = [dict(type='StepLR', step_size=1, gamma=0.96, by_epoch=True)]

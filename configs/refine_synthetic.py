@@ -50,8 +50,8 @@ val_dataloader = dict(
                  pipeline=val_pipeline))
 test_dataloader = val_dataloader
 
+# schedule: Adam, lr 1e-3 (_base_/schedules/adam_multistep.py), 30 epochs, a step at 20
 train_cfg = dict(by_epoch=True, max_epochs=30, val_interval=30)
-optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[20], gamma=0.1)]
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=1))
 auto_scale_lr = dict(base_batch_size=64)
