@@ -30,10 +30,22 @@ Columns: N-MPJPE and P-MPJPE of the labels against the ground truth (mm, valid j
 rotation error of the recovered cameras (degrees; the worst view's median over frames),
 fraction of valid joints, the views flagged by the quality scores, seconds.
 
+4. scale (``--tables scale``): the default robust mode and the plain pooled mode on the clean
+   scene at ``--scale-frames`` (1,000 / 10,000 / 100,000 frames, 4 cameras), each labelled in a
+   fresh process: seconds, frames per second, the ratio to the paper loop's frames per second
+   (measured on 1,000 frames in the same run; the loop's cost per frame does not depend on the
+   sequence's length), the process's peak memory, N-MPJPE and valid joints.
+
     python tools/benchmark_pseudo_labels.py [--frames 1000] [--seed 0]
-        [--tables speed failures resolution]
+        [--tables speed failures resolution scale] [--scale-frames 1000 10000 100000]
 """
 import argparse
+import json
+import os.path as osp
+import resource
+import subprocess
+import sys
+import tempfile
 import time
 
 import cv2
@@ -175,11 +187,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--frames', type=int, default=1000)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--tables', nargs='+', choices=['speed', 'failures', 'resolution'],
-                        default=['speed', 'failures', 'resolution'])
+    parser.add_argument('--tables', nargs='+',
+                        choices=['speed', 'failures', 'resolution', 'scale'],
+                        default=['speed', 'failures', 'resolution', 'scale'])
+    parser.add_argument('--scale-frames', nargs='+', type=int, default=[1000, 10000, 100000],
+                        help='sequence lengths of the scale table')
+    parser.add_argument('--label-file', nargs=2, metavar=('SCENE', 'MODE'),
+                        help=argparse.SUPPRESS)   # the scale table's child process
     parser.add_argument('--modes', nargs='+', choices=list(FAILURE_MODES),
                         default=list(FAILURE_MODES), help='failure modes to run')
     args = parser.parse_args()
+    if args.label_file:
+        label_scene_file(*args.label_file)
+        return
 
     noise = DetectionNoise()
     print(f'synthetic rig: 4 cameras, {args.frames} frames, 17 joints, {noise.pixel_sigma} px '
@@ -215,6 +235,56 @@ def main():
                             run_rows(scene, [('pooled robust', dict(mode='robust'))]))
     if 'resolution' in args.tables:
         print_resolution_table(args.frames, args.seed, noise)
+    if 'scale' in args.tables:
+        print_scale_table(args.scale_frames, args.seed, noise)
+
+
+def print_scale_table(frame_counts, seed: int, noise: DetectionNoise) -> None:
+    """Seconds, frames per second, speed-up over the paper loop and peak memory per sequence
+    length (see the module); every labelling runs in a fresh process."""
+    scene = make_scene(1000, 4, seed=seed, noise=noise)
+    start = time.perf_counter()
+    paper_loop(scene.keypoints_2d, scene.intrinsics, scene.distortion)
+    paper_rate = 1000 / (time.perf_counter() - start)
+    print(f'\nscale (clean scene, 4 cameras; paper loop {paper_rate:.0f} frames/s on 1000 '
+          'frames in this run; each row a fresh process)')
+    header = (f"{'frames':>8}{'mode':>8}{'seconds':>9}{'frames/s':>10}{'x paper':>9}"
+              f"{'peak MB':>9}{'N-MPJPE mm':>12}{'valid':>7}")
+    print(header)
+    print('-' * len(header))
+    with tempfile.TemporaryDirectory() as folder:
+        for frames in frame_counts:
+            scene = make_scene(frames, 4, seed=seed, noise=noise)
+            path = osp.join(folder, f'scene_{frames}.npz')
+            np.savez(path, keypoints_2d=scene.keypoints_2d, intrinsics=scene.intrinsics,
+                     distortion=scene.distortion, truth=scene.joints_camera[0])
+            del scene
+            for mode in ('pooled', 'robust'):
+                done = subprocess.run([sys.executable, __file__, '--label-file', path, mode],
+                                      capture_output=True, text=True, check=True)
+                row = json.loads(done.stdout.strip().split('\n')[-1])
+                rate = frames / row['seconds']
+                print(f"{frames:>8}{mode:>8}{row['seconds']:>9.2f}{rate:>10.0f}"
+                      f"{rate / paper_rate:>9.1f}{row['peak_mb']:>9.0f}{row['n_mpjpe']:>12.1f}"
+                      f"{row['valid']:>7.3f}", flush=True)
+
+
+def label_scene_file(path: str, mode: str) -> None:
+    """The scale table's child: label one saved scene, print seconds, peak memory, scores."""
+    with np.load(path) as data:
+        keypoints, intrinsics = data['keypoints_2d'], data['intrinsics']
+        distortion, truth = data['distortion'], data['truth']
+    make_pseudo_labels(keypoints[:, :50], intrinsics, distortion)      # warm-up, not timed
+    start = time.perf_counter()
+    labels = make_pseudo_labels(keypoints, intrinsics, distortion,
+                                options=LabelOptions(mode=mode))
+    seconds = time.perf_counter() - start
+    valid = labels.valid & labels.valid[:, :1]
+    pred, gt = root_centre(labels.keypoints_3d), root_centre(truth)
+    n_mpjpe = mean_joint_error(scale_align(pred, gt, valid), gt, valid) * 1000
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024       # KiB on Linux
+    print(json.dumps(dict(seconds=seconds, peak_mb=peak_mb, n_mpjpe=float(n_mpjpe),
+                          valid=float(labels.valid.mean()))))
 
 
 def print_resolution_table(frames: int, seed: int, noise: DetectionNoise) -> None:

@@ -31,6 +31,10 @@ def parse_args():
                         help="replace the file's intrinsics with a pinhole guessed from "
                         "'image_size' (focal = max(width, height)); implies --refine-focal in a "
                         'self-calibrating mode')
+    parser.add_argument('--workers', type=int, default=None,
+                        help='processes labelling independent recording sessions at once '
+                        '(default: one per session up to the number of cores, for files of at '
+                        'least 2000 frames); the labels do not depend on it')
     add_label_arguments(parser)       # one flag per LabelOptions field
     return parser.parse_args()
 
@@ -106,7 +110,9 @@ def main():
         options.robust.refine_focal = True
     labels = make_pseudo_labels(data['keypoints_2d'], intrinsics, distortion,
                                 session=data.get('session'), options=options,
-                                progress=lambda frames: tqdm(frames, desc='frames', unit='frame'))
+                                workers=args.workers, progress=lambda items: tqdm(
+                                    items, desc='sessions' if LABEL_MODES[options.mode].pooled
+                                    else 'frames'))
     output = save_pseudo_labels(args.output, labels)    # '.npz' appended to a name without it
     summary = labels.summary()
     print_summary(summary, output)

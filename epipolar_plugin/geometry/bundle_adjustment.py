@@ -206,10 +206,11 @@ def _levenberg_marquardt(problem: _Problem, scale: float, max_iterations: int):
         irls = 1.0 / (1.0 + np.sum(residuals**2, axis=1) / scale**2)         # (M,)
         weighted_cameras = irls[:, None, None] * cameras
         weighted_points = irls[:, None, None] * points
-        h_cc = np.einsum('mik,mil->kl', weighted_cameras, cameras)
+        num_cameras = cameras.shape[-1]     # matrix products (BLAS) for the large sums
+        h_cc = weighted_cameras.reshape(-1, num_cameras).T @ cameras.reshape(-1, num_cameras)
         h_pp = _sum_per_point(np.einsum('mik,mil->mkl', weighted_points, points), starts)
         h_cp = _sum_per_point(np.einsum('mik,mil->mkl', weighted_cameras, points), starts)
-        g_c = np.einsum('mik,mi->k', weighted_cameras, residuals)
+        g_c = weighted_cameras.reshape(-1, num_cameras).T @ residuals.reshape(-1)
         g_p = _sum_per_point(np.einsum('mik,mi->mk', weighted_points, residuals), starts)
         while True:
             a_cc = h_cc + damping * np.diag(np.diag(h_cc) + 1e-12)
@@ -217,7 +218,8 @@ def _levenberg_marquardt(problem: _Problem, scale: float, max_iterations: int):
                                                   + 1e-12))
             inverse_pp = np.linalg.inv(a_pp)
             coupling = np.einsum('pkl,plm->pkm', h_cp, inverse_pp)            # H_cp A_pp^-1
-            schur = a_cc - np.einsum('pkm,pnm->kn', coupling, h_cp)
+            schur = a_cc - np.swapaxes(coupling, 0, 1).reshape(num_cameras, -1) @ np.swapaxes(
+                h_cp, 0, 1).reshape(num_cameras, -1).T
             rhs = -g_c + np.einsum('pkm,pm->k', coupling, g_p)
             try:
                 step_c = np.linalg.solve(schur, rhs) if len(rhs) else rhs

@@ -18,7 +18,7 @@ import numpy as np
 
 from .label_options import LabelOptions
 from .noise import Thresholds
-from .observations import Observations
+from .observations import Observations, spread_frames
 from .rig_assembly import consistent_scales, poses_against_reference
 from .self_calibration import calibrate_rig
 
@@ -147,10 +147,13 @@ def robust_mode(observations, focal, thresholds, options, progress) -> RigEstima
                      'frames (static rig; fast, but a bad view or reference spoils it)',
                      pooled=True)
 def pooled_mode(observations, focal, thresholds, options, progress) -> RigEstimate:
-    """Every view against the reference view from all frames' joints at once."""
+    """Every view against the reference view from the joints of all frames at once (at most
+    ``options.pose.max_pose_frames`` of them, evenly spread)."""
     num_frames = observations.confident.shape[1]
+    frames = spread_frames(num_frames, options.pose.max_pose_frames)
     rotations, translations, status, scale_view, ratios = _views_against_reference(
-        observations.normalized, observations.confident, focal, thresholds, options)
+        observations.normalized[:, frames], observations.confident[:, frames], focal,
+        thresholds, options)
     return _unchanged(observations, _repeat(rotations, num_frames),
                       _repeat(translations, num_frames), _repeat(status, num_frames),
                       np.full(num_frames, scale_view), _repeat(ratios, num_frames))

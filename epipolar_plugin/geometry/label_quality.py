@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from .statuses import FrameStatus
+from .statistics import nan_median
 from .triangulation import reprojection_errors
 
 
@@ -55,14 +56,15 @@ def find_rig_changes(frame_error_px: np.ndarray, window: int = 25, ratio: float 
     return changes
 
 
-def reprojection_quality(keypoints_3d, points, projections, confident, has_pose, used, focal,
+def reprojection_quality(keypoints_3d, points, cameras, confident, has_pose, used, focal,
                          threshold_px, flag_fraction):
     """Reprojection-based quality scores of the labels and each view's fraction of confident
     joints within ``threshold_px`` of the labels.
 
     Args:
         keypoints_3d: (F, J, 3) labels. points: (F, J, V, 2) normalized detections.
-        projections: (F, V, 3, 4). confident: (V, F, J). has_pose, used: (F, V) bool.
+        cameras: (V, 3, 4) ``[R | t]`` of a static rig or (F, 1, V, 3, 4) per frame.
+        confident: (V, F, J). has_pose, used: (F, V) bool.
         focal: (V,) pixels. threshold_px: the outlier threshold. flag_fraction: a view with
             more bad frames than this is flagged.
 
@@ -71,12 +73,12 @@ def reprojection_quality(keypoints_3d, points, projections, confident, has_pose,
         ``view_bad_fraction`` (V,), ``view_flagged`` (V,) (see
         :class:`.label_result.PseudoLabels`) and the (V,) consistent fractions.
     """
-    errors = reprojection_errors(keypoints_3d, points, projections[:, None]) * focal  # (F, J, V)
+    errors = reprojection_errors(keypoints_3d, points, cameras) * focal                # (F, J, V)
     errors = np.where(np.moveaxis(confident, 0, 2) & has_pose[:, None], errors, np.nan)
-    with warnings.catch_warnings():   # frames or views without any joint stay NaN
+    frame_view = nan_median(errors, axis=1)                                             # (F, V)
+    frame = nan_median(np.where(used, frame_view, np.nan), axis=1)
+    with warnings.catch_warnings():   # views without any joint stay NaN
         warnings.simplefilter('ignore', RuntimeWarning)
-        frame_view = np.nanmedian(errors, axis=1)                                       # (F, V)
-        frame = np.nanmedian(np.where(used, frame_view, np.nan), axis=1)
         view = np.nanmedian(frame_view, axis=0)
     detected = np.isfinite(frame_view)
     bad_fraction = (frame_view > threshold_px).sum(axis=0) / np.maximum(detected.sum(axis=0), 1)

@@ -17,6 +17,7 @@ from typing import Optional
 
 import numpy as np
 
+from .parallel import thread_map
 from .relative_pose import (essential_from_pose, estimate_relative_pose,
                             signed_sampson_error)
 
@@ -97,7 +98,7 @@ def estimate_noise(normalized: np.ndarray, confident: np.ndarray, threshold: flo
         sigma >= 0, or NaN when no pair qualifies.
     """
     rng = np.random.default_rng(seed)
-    best = np.nan
+    samples = []
     for first, second in itertools.combinations(range(len(normalized)), 2):
         common = (confident[first] & confident[second]).reshape(-1)
         points_first = normalized[first].reshape(-1, 2)[common]
@@ -107,12 +108,17 @@ def estimate_noise(normalized: np.ndarray, confident: np.ndarray, threshold: flo
         if len(points_first) > max_points:
             pick = rng.choice(len(points_first), max_points, replace=False)
             points_first, points_second = points_first[pick], points_second[pick]
+        samples.append((points_first, points_second))
+
+    def pair_noise(sample):
+        points_first, points_second = sample
         pose = estimate_relative_pose(points_first, points_second, threshold=threshold,
                                       seed=seed)
         if not pose.ok or min(pose.parallax_deg, 180.0 - pose.parallax_deg) < min_angle_deg:
-            continue
+            return np.nan
         errors = signed_sampson_error(essential_from_pose(pose.rotation, pose.translation),
                                       points_first, points_second)
-        sigma = MAD_TO_SIGMA * float(np.median(np.abs(errors)))
-        best = sigma if not np.isfinite(best) else min(best, sigma)
-    return best
+        return MAD_TO_SIGMA * float(np.median(np.abs(errors)))
+
+    sigmas = [sigma for sigma in thread_map(pair_noise, samples) if np.isfinite(sigma)]
+    return min(sigmas) if sigmas else np.nan

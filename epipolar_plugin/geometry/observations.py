@@ -10,6 +10,7 @@ from typing import Optional
 import numpy as np
 
 from .camera import pixel_to_normalized
+from .parallel import thread_map
 
 
 @dataclass
@@ -32,16 +33,28 @@ class Observations:
         """(F, J, V, 2): the triangulation functions' layout."""
         return np.moveaxis(self.normalized, 0, 2)
 
+    def select(self, frames: np.ndarray) -> 'Observations':
+        """The observations of the given frame indices (F',)."""
+        return Observations(self.normalized[:, frames], self.finite[:, frames],
+                            self.scores[:, frames], self.confident[:, frames])
+
+
+def spread_frames(num_frames: int, max_frames: int) -> np.ndarray:
+    """Indices of at most ``max_frames`` frames evenly spread over ``num_frames`` (all of them
+    when ``max_frames`` is 0 or not smaller)."""
+    if max_frames <= 0 or num_frames <= max_frames:
+        return np.arange(num_frames)
+    return np.unique(np.linspace(0, num_frames - 1, max_frames).round().astype(np.int64))
+
 
 def observe(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
             distortion: Optional[np.ndarray], min_score: float) -> Observations:
     """:class:`Observations` of (V, F, J, 3) pixel keypoints with (V, 3, 3) intrinsics and
     optional (V, K) OpenCV distortion."""
-    normalized = np.stack([
-        pixel_to_normalized(keypoints_2d[v, ..., :2], intrinsics[v],
-                            None if distortion is None else distortion[v])
-        for v in range(len(keypoints_2d))
-    ])
+    normalized = np.stack(thread_map(
+        lambda v: pixel_to_normalized(keypoints_2d[v, ..., :2], intrinsics[v],
+                                      None if distortion is None else distortion[v]),
+        range(len(keypoints_2d))))
     finite = np.all(np.isfinite(keypoints_2d), axis=-1)
     scores = np.where(finite, keypoints_2d[..., 2], 0.0)
     confident = finite & (scores >= min_score) & (scores > 0)

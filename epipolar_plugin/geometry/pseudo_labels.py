@@ -20,6 +20,9 @@ Convention:
     the same for every frame of a session in pooled modes, chosen per frame in per-frame mode.
     View poses map reference coordinates to the view: ``X_v = R_v X_ref + t_v``.
 """
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from typing import Callable, Iterable, Optional
 
 import numpy as np
@@ -30,9 +33,15 @@ from .label_quality import frame_failure, reprojection_quality
 from .label_result import PseudoLabels, combine_sessions
 from .noise import Thresholds, session_thresholds
 from .observations import Observations, check_multiview_inputs, check_session, observe
+from .parallel import frame_chunks, thread_map
 from .statuses import FrameStatus, JointStatus
 from .synchronization import estimate_frame_offsets, shift_frames
 from .triangulation import triangulate_robust, triangulation_angle_deg
+
+
+#: Fewest frames for which independent sessions go to other processes by default (below,
+#: starting the processes costs more than it saves).
+MIN_PARALLEL_FRAMES = 2000
 
 
 def make_pseudo_labels(keypoints_2d: np.ndarray,
@@ -40,7 +49,8 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
                        distortion: Optional[np.ndarray] = None,
                        session: Optional[np.ndarray] = None,
                        options: Optional[LabelOptions] = None,
-                       progress: Optional[Callable[[Iterable], Iterable]] = None) -> PseudoLabels:
+                       progress: Optional[Callable[[Iterable], Iterable]] = None,
+                       workers: Optional[int] = None) -> PseudoLabels:
     """Pseudo-3D labels of the reference view from the 2D poses of all views.
 
     Args:
@@ -52,7 +62,11 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
             between sessions, so each session gets its own rig (pooled modes), noise, sync
             offsets and focal lengths. None: one session.
         options: :class:`.label_options.LabelOptions` (None: the defaults).
-        progress: optional wrapper of an iterable shown as a progress bar (e.g. ``tqdm``).
+        progress: optional wrapper of an iterable shown as a progress bar (e.g. ``tqdm``): over
+            the frames of a per-frame mode, or over the sessions labelled in other processes.
+        workers: processes labelling independent sessions at once (``concurrent.futures``);
+            None: one per session up to the number of cores when there are several sessions
+            and at least ``MIN_PARALLEL_FRAMES`` frames, else 1. The labels do not depend on it.
 
     Returns:
         PseudoLabels; failures are flagged in the status arrays, never raised.
@@ -69,13 +83,30 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
         raise ValueError(f'flip_pairs must index {num_joints} joints, got {flip_pairs}')
     session = check_session(session, num_frames)
     session_ids = np.unique(session)
-    parts = []
-    for session_id in session_ids:
-        frames = np.flatnonzero(session == session_id)
-        parts.append((frames, label_session(keypoints_2d[:, frames], intrinsics, distortion,
-                                            options, progress or (lambda iterable: iterable))))
-    return combine_sessions(parts, session, session_ids, num_frames, options.reference_view,
-                            options.mode, options.synchronization.sync == 'apply')
+    frames = [np.flatnonzero(session == session_id) for session_id in session_ids]
+    if workers is None:
+        several = len(session_ids) > 1 and num_frames >= MIN_PARALLEL_FRAMES
+        workers = min(len(session_ids), os.cpu_count() or 1) if several else 1
+    progress = progress or _as_is
+    if workers > 1 and len(session_ids) > 1:
+        # fork: the children have the parent's modules (no second import of the package)
+        context = multiprocessing.get_context(
+            'fork' if 'fork' in multiprocessing.get_all_start_methods() else 'spawn')
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            futures = [pool.submit(label_session, keypoints_2d[:, part], intrinsics, distortion,
+                                   options, _as_is) for part in frames]
+            labels = [future.result() for future in progress(futures)]
+    else:
+        labels = [label_session(keypoints_2d[:, part], intrinsics, distortion, options, progress)
+                  for part in frames]
+    return combine_sessions(list(zip(frames, labels)), session, session_ids, num_frames,
+                            options.reference_view, options.mode,
+                            options.synchronization.sync == 'apply')
+
+
+def _as_is(iterable: Iterable) -> Iterable:
+    """No progress bar (a module-level function: it goes to other processes)."""
+    return iterable
 
 
 def label_session(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
@@ -164,13 +195,26 @@ def triangulate_labels(rig: RigEstimate, finite: np.ndarray, focal: np.ndarray,
     used = rig.used & has_pose
     projections = np.concatenate([rig.rotations, rig.translations[..., None]], axis=-1)
     projections = np.where(has_pose[..., None, None], projections, 0.0)  # (F, V, 3, 4)
+    # one rig for every frame (pooled modes): (V, 3, 4), the triangulation's fast path
+    static = num_frames > 0 and np.array_equal(
+        projections, np.broadcast_to(projections[:1], projections.shape))
+    cameras = projections[0] if static else projections[:, None]
     weights = np.where(confident & used.T[:, :, None], scores, 0.0)      # (V, F, J)
     points = np.moveaxis(normalized, 0, 2)                               # (F, J, V, 2)
-    keypoints_3d, valid, kept = triangulate_robust(
-        points, projections[:, None], np.moveaxis(weights, 0, 2),
-        outlier_threshold=thresholds.outlier_px / focal.mean())
-    narrow = valid & (triangulation_angle_deg(keypoints_3d, projections[:, None], kept)
-                      < options.triangulation.min_triangulation_angle_deg)
+    frame_weights = np.moveaxis(weights, 0, 2)                           # (F, J, V)
+
+    def triangulate(frames):      # frames are independent: chunks run on all cores
+        chunk_cameras = cameras if static else cameras[frames]
+        chunk = triangulate_robust(points[frames], chunk_cameras, frame_weights[frames],
+                                   outlier_threshold=thresholds.outlier_px / focal.mean())
+        return chunk + (triangulation_angle_deg(chunk[0], chunk_cameras, chunk[2]), )
+
+    chunks = thread_map(triangulate, frame_chunks(num_frames))
+    keypoints_3d, valid, kept, angle = (np.concatenate([c[k] for c in chunks]) if chunks
+                                        else np.zeros((0, num_joints) + shape)
+                                        for k, shape in enumerate([(3, ), (), (num_views, ), ()]))
+    valid = valid.astype(bool)
+    narrow = valid & (angle < options.triangulation.min_triangulation_angle_deg)
     valid &= ~narrow
 
     joint_status = np.full((num_frames, num_joints), JointStatus.OUTLIER, np.int8)
@@ -191,7 +235,7 @@ def triangulate_labels(rig: RigEstimate, finite: np.ndarray, focal: np.ndarray,
         frame_status[f] = frame_failure(rig.view_status[f], reference_view)
     frame_status[~frame_failed & ~valid.any(axis=1)] = FrameStatus.NO_VALID_JOINT
     quality, consistent = reprojection_quality(
-        keypoints_3d, points, projections, confident, has_pose, used, focal, thresholds.outlier_px,
+        keypoints_3d, points, cameras, confident, has_pose, used, focal, thresholds.outlier_px,
         options.triangulation.flag_fraction)
     inlier_ratio = rig.inlier_ratio
     if inlier_ratio is None:   # no single RANSAC per view: the joints consistent with the labels

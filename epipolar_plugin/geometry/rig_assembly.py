@@ -16,6 +16,7 @@ from typing import Optional
 import numpy as np
 
 from .label_options import PoseOptions
+from .parallel import thread_map
 from .relative_pose import (RelativePose, estimate_relative_pose, refine_relative_pose,
                             translation_scale)
 from .statuses import ViewStatus
@@ -94,18 +95,19 @@ def pairwise_poses(normalized: np.ndarray, confident: np.ndarray, focal: np.ndar
     (:func:`pooled_pair_pose` of every unordered pair, inverted for the other order)."""
     num_views = len(normalized)
     pairs = {}
-    for a in range(num_views):
-        for b in range(a + 1, num_views):
-            pose = pooled_pair_pose(normalized, confident, focal, a, b, ransac_threshold_px,
-                                    options, seed)
-            pairs[a, b] = pose
-            if pose.ok:
-                pairs[b, a] = RelativePose(rotation=pose.rotation.T,
-                                           translation=-pose.rotation.T @ pose.translation,
-                                           status=ViewStatus.OK, inliers=pose.inliers,
-                                           parallax_deg=pose.parallax_deg)
-            else:
-                pairs[b, a] = pose
+    ordered = [(a, b) for a in range(num_views) for b in range(a + 1, num_views)]
+    poses = thread_map(lambda pair: pooled_pair_pose(normalized, confident, focal, *pair,
+                                                     ransac_threshold_px, options, seed),
+                       ordered)                   # independent pairs, on all cores
+    for (a, b), pose in zip(ordered, poses):
+        pairs[a, b] = pose
+        if pose.ok:
+            pairs[b, a] = RelativePose(rotation=pose.rotation.T,
+                                       translation=-pose.rotation.T @ pose.translation,
+                                       status=ViewStatus.OK, inliers=pose.inliers,
+                                       parallax_deg=pose.parallax_deg)
+        else:
+            pairs[b, a] = pose
     return pairs
 
 
@@ -190,15 +192,16 @@ def poses_against_reference(normalized: np.ndarray, confident: np.ndarray, focal
         list of V RelativePose (the reference view's is the identity) and (V,) inlier ratios.
     """
     num_views = normalized.shape[0]
-    poses, ratios = [], np.zeros(num_views)
-    for view in range(num_views):
+
+    def view_pose(view):
         if view == reference_view:
-            poses.append(RelativePose(inliers=confident[view].reshape(-1)))
-            ratios[view] = 1.0
-            continue
+            return RelativePose(inliers=confident[view].reshape(-1)), 1.0
         pose = pooled_pair_pose(normalized, confident, focal, reference_view, view,
                                 ransac_threshold_px, options, seed, max_ransac_points)
-        poses.append(pose)
         common = confident[reference_view] & confident[view]
-        ratios[view] = pose.inliers.sum() / max(common.sum(), 1)
-    return poses, ratios
+        return pose, pose.inliers.sum() / max(common.sum(), 1)
+
+    # independent views on all cores (one frame alone: not worth a thread)
+    results = (thread_map(view_pose, range(num_views)) if normalized.shape[1] > 1
+               else [view_pose(view) for view in range(num_views)])
+    return [pose for pose, _ in results], np.array([ratio for _, ratio in results], float)

@@ -31,7 +31,6 @@ Convention:
     ``projections`` (V, 3, 4) ``[R_v | t_v]``; ``weights`` (F, J, V), 0 = not used.
 """
 import itertools
-import warnings
 from dataclasses import dataclass, field
 
 import cv2
@@ -39,11 +38,13 @@ import numpy as np
 
 from .bundle_adjustment import bundle_adjust
 from .label_options import LabelOptions
-from .observations import Observations
+from .observations import Observations, spread_frames
+from .parallel import frame_chunks, thread_map
 from .rig_assembly import pairwise_poses, rig_around_hub, to_reference
+from .statistics import nan_median
 from .statuses import ViewStatus
 from .swaps import H36M_FLIP_PAIRS, find_swaps, flip_permutation
-from .triangulation import (reprojection_errors, triangulate_dlt, triangulate_robust,
+from .triangulation import (distances, project_to_views, triangulate_dlt, triangulate_robust,
                             triangulation_angle_deg)
 
 #: Fewest joints the other views triangulate for a view's resection.
@@ -98,9 +99,55 @@ def calibrate_rig(observations: Observations, focal: np.ndarray, ransac_threshol
             Human3.6M's pairs when J = 17, else none; empty: no swap handling, which also
             needs 3 views) and the triangulation's ``min_triangulation_angle_deg``.
 
+    The rig (steps 1-5) comes from at most ``options.pose.max_pose_frames`` frames, evenly
+    spread; the views of every frame are then gated and their swaps undone with it.
+
     Returns:
         RigCalibration.
     """
+    num_views, num_frames, num_joints = observations.confident.shape
+    flip_pairs = options.robust.flip_pairs
+    if flip_pairs is None:      # the keypoints files' joint order
+        flip_pairs = H36M_FLIP_PAIRS if num_joints == 17 else ()
+    flip_pairs = tuple(flip_pairs) if num_views >= 3 else ()
+    frames = spread_frames(num_frames, options.pose.max_pose_frames)
+    if len(frames) == num_frames:
+        return _calibrate(observations, focal, ransac_threshold_px, outlier_threshold_px,
+                          flip_pairs, options)
+    rig = _calibrate(observations.select(frames), focal, ransac_threshold_px,
+                     outlier_threshold_px, flip_pairs, options)
+    return _apply_to_all_frames(rig, observations, outlier_threshold_px / focal.mean(),
+                                flip_pairs)
+
+
+def _apply_to_all_frames(rig: RigCalibration, observations: Observations,
+                         outlier_threshold: float, flip_pairs: tuple) -> RigCalibration:
+    """A rig calibrated on some frames, with every frame's views gated and swaps undone."""
+    num_views, num_frames, num_joints = observations.confident.shape
+    has_pose = np.array([s == ViewStatus.OK for s in rig.view_status])
+    observations = Observations(observations.normalized / rig.focal_scale[:, None, None, None],
+                                observations.finite, observations.scores,
+                                observations.confident)
+    swapped = np.zeros((num_frames, num_views, len(flip_pairs)), bool)
+    ambiguous = np.zeros((num_frames, num_joints), bool)
+    used = np.ones((num_frames, num_views), bool) & has_pose[None]
+    if rig.scale_view >= 0:
+        used = gate_views(observations, rig.rotations, rig.translations, has_pose,
+                          outlier_threshold, flip_pairs)
+        observations, swapped, ambiguous = undo_swaps(
+            observations, rig.rotations, rig.translations, used, flip_pairs, outlier_threshold)
+        # only the frames whose detections changed can be gated differently
+        changed = np.flatnonzero(swapped.any(axis=(1, 2)) | ambiguous.any(axis=1))
+        used[changed] = gate_views(observations.select(changed), rig.rotations,
+                                   rig.translations, has_pose, outlier_threshold, flip_pairs)
+    return RigCalibration(rig.rotations, rig.translations, rig.view_status, rig.scale_view,
+                          rig.hub, observations, used, swapped, ambiguous, rig.focal_scale,
+                          rig.bundle)
+
+
+def _calibrate(observations, focal, ransac_threshold_px, outlier_threshold_px, flip_pairs,
+               options) -> RigCalibration:
+    """:func:`calibrate_rig` on the frames given."""
     reference_view, seed = options.reference_view, options.seed
     min_angle_deg = options.triangulation.min_triangulation_angle_deg
     normalized, confident = observations.normalized, observations.confident
@@ -110,10 +157,6 @@ def calibrate_rig(observations: Observations, focal: np.ndarray, ransac_threshol
     rotations, translations, status, scale_view = to_reference(normalized, poses, hub,
                                                                reference_view)
     has_pose = np.array([s == ViewStatus.OK for s in status])
-    flip_pairs = options.robust.flip_pairs
-    if flip_pairs is None:      # the keypoints files' joint order
-        flip_pairs = H36M_FLIP_PAIRS if num_joints == 17 else ()
-    flip_pairs = tuple(flip_pairs) if num_views >= 3 else ()
     swapped = np.zeros((num_frames, num_views, len(flip_pairs)), bool)
     ambiguous = np.zeros((num_frames, num_joints), bool)
     focal_scale = np.ones(num_views)
@@ -288,12 +331,22 @@ def gate_views(observations: Observations, rotations: np.ndarray, translations: 
     Per frame, every pair of views triangulates all joints; a view agrees with a pair when its
     median reprojection error is within ``outlier_threshold`` (normalized units). The pair with
     most agreeing views (then the smallest error) wins, and ``used`` is its agreeing views,
-    checked once more against the joints triangulated from all of them. Two facing cameras triangulate badly and win no
-    support, so the choice stays sound; a rig of 2 views is never gated. The errors ignore
-    left/right names (a joint of ``flip_pairs`` is as far as the nearer of the two points), so
-    a view with swapped limbs is kept for the swap handling to put right.
+    checked once more against the joints triangulated from all of them. Two facing cameras
+    triangulate badly and win no support, so the choice stays sound; a rig of 2 views is never
+    gated. The errors ignore left/right names (a joint of ``flip_pairs`` is as far as the
+    nearer of the two points), so a view with swapped limbs is kept for the swap handling to
+    put right. Frames are independent: chunks of them run on all cores.
     """
     projections = projections_of(rotations, translations)
+    num_frames = observations.confident.shape[1]
+    chunks = thread_map(lambda frames: _gate_frames(observations.select(frames), projections,
+                                                    has_pose, outlier_threshold, flip_pairs),
+                        frame_chunks(num_frames))
+    return np.concatenate(chunks) if chunks else np.zeros((0, len(has_pose)), bool)
+
+
+def _gate_frames(observations, projections, has_pose, outlier_threshold, flip_pairs):
+    """:func:`gate_views` of the frames given."""
     points = observations.points
     detected = np.moveaxis(observations.confident, 0, 2)                     # (F, J, V)
     available = has_pose[None] & detected.any(axis=1)                        # (F, V)
@@ -302,20 +355,18 @@ def gate_views(observations: Observations, rotations: np.ndarray, translations: 
     exchange = flip_permutation(points.shape[1], flip_pairs)
 
     def median_errors(points_3d):
-        errors = np.minimum(reprojection_errors(points_3d, points, projections),
-                            reprojection_errors(points_3d[:, exchange], points, projections))
-        errors = np.where(detected, errors, np.nan)
-        with warnings.catch_warnings():   # all-NaN slices (no confident joint) stay NaN
-            warnings.simplefilter('ignore', RuntimeWarning)
-            return np.nanmedian(errors, axis=1)                              # (F, V)
+        projected = project_to_views(points_3d, projections)                # (F, J, V, 2)
+        errors = np.minimum(distances(projected, points),
+                            distances(projected[:, exchange], points))
+        return nan_median(np.where(detected, errors, np.nan), axis=1)       # (F, V)
 
     num_frames, num_views = available.shape
     best_count, best_cost = np.zeros(num_frames, int), np.full(num_frames, np.inf)
     best = available.copy()
     for pair in itertools.combinations(range(num_views), 2):
-        weights = np.zeros_like(all_weights)
-        weights[..., pair] = all_weights[..., pair]
-        points_3d, _ = triangulate_dlt(points, projections, weights)
+        pair = list(pair)
+        points_3d, _ = triangulate_dlt(points[..., pair, :], projections[pair],
+                                       all_weights[..., pair])
         median = median_errors(points_3d)
         agree = available & (median <= outlier_threshold)
         count, cost = agree.sum(axis=1), np.where(agree, median, 0.0).sum(axis=1)

@@ -25,7 +25,8 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
-from .triangulation import reprojection_errors, triangulate_robust
+from .parallel import thread_map
+from .triangulation import robust_triangulation_errors, triangulate_robust
 
 #: Human3.6M 17-joint order: (left, right) pairs a detector may exchange.
 H36M_FLIP_PAIRS = ((4, 1), (5, 2), (6, 3), (11, 14), (12, 15), (13, 16))
@@ -33,8 +34,8 @@ H36M_FLIP_PAIRS = ((4, 1), (5, 2), (6, 3), (11, 14), (12, 15), (13, 16))
 #: patterns with at most ``MAX_EXCHANGED_MANY_VIEWS`` exchanged views.
 MAX_SWAP_VIEWS = 10
 MAX_EXCHANGED_MANY_VIEWS = 2
-#: Patterns triangulated per batch (memory: patterns x frames x views).
-PATTERN_BATCH = 16
+#: (pattern, frame) problems triangulated per batch (memory: their number x joints x views).
+PATTERN_POINTS = 65536
 
 
 SIDE_WORDS = {'left': 'left', 'l': 'left', 'lft': 'left',
@@ -162,7 +163,9 @@ def find_swaps(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
     if num_views < 3:             # two views: a disagreement cannot be told from a naming
         return exchanged, ambiguous
     patterns = exchange_patterns(num_views)
-    for index, (left, right) in enumerate(flip_pairs):
+
+    def pair_namings(pair):
+        left, right = pair
         pair_points, pair_weights = points[:, [left, right]], weights[:, [left, right]]
         both = np.all(pair_weights > 0, axis=1)                               # (F, V)
         costs = _pattern_costs(pair_points, projections, pair_weights, patterns, both,
@@ -176,9 +179,16 @@ def find_swaps(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
                                      outlier_threshold)
         unary = np.stack([np.zeros(num_frames),
                           swap_cost * (complement.sum(axis=1) - pattern.sum(axis=1))], axis=1)
-        state, decided = _two_state_viterbi(named, unary, margin)
-        exchanged[:, :, index] = np.where(state[:, None], complement, pattern)
-        ambiguous[:, index] = ~decided & both.any(axis=1)
+        return named, unary, pattern, complement, both
+
+    if not flip_pairs:
+        return exchanged, ambiguous
+    namings = thread_map(pair_namings, list(flip_pairs))      # the pairs are independent
+    states, decided = _two_state_viterbi(np.stack([n[0] for n in namings]),
+                                         np.stack([n[1] for n in namings]), margin)
+    for index, (_, _, pattern, complement, both) in enumerate(namings):
+        exchanged[:, :, index] = np.where(states[index][:, None], complement, pattern)
+        ambiguous[:, index] = ~decided[index] & both.any(axis=1)
     return exchanged, ambiguous
 
 
@@ -198,21 +208,40 @@ def exchange_patterns(num_views: int) -> np.ndarray:
 def _pattern_costs(points, projections, weights, patterns, both, outlier_threshold):
     """(K, F) truncated squared reprojection error of a pair with each pattern's views
     exchanged (patterns triangulated in batches); inf where a pattern exchanges a view that
-    does not see both joints."""
+    does not see both joints.
+
+    Exchanging the complement of a pattern's views is exchanging the pattern's views and then
+    the two joints' names, which does not change the pair's cost: a pattern whose complement
+    is among the patterns and leaves the last view as detected takes that one's cost.
+    """
     num_frames = len(points)
+    index = {tuple(pattern): k for k, pattern in enumerate(patterns)}
+    twin = np.array([index.get(tuple(~p), k) if p[-1] else k for k, p in enumerate(patterns)])
+    computed = np.flatnonzero(twin == np.arange(len(patterns)))
+    row = np.zeros(len(patterns), np.int64)
+    row[computed] = np.arange(len(computed))
     costs = []
-    for start in range(0, len(patterns), PATTERN_BATCH):
-        batch = patterns[start:start + PATTERN_BATCH]
-        pattern = np.repeat(batch, num_frames, axis=0)                        # (K F, V)
-        observed, weight = _exchange(np.tile(points, (len(batch), 1, 1, 1)),
-                                     np.tile(weights, (len(batch), 1, 1)), pattern)
-        points_3d, _, _ = triangulate_robust(observed, projections, weight, outlier_threshold)
-        errors = reprojection_errors(points_3d, observed, projections)
-        errors = np.minimum(np.nan_to_num(errors, nan=outlier_threshold), outlier_threshold)
-        costs.append(np.sum(np.where(weight > 0, errors**2, 0.0), axis=(-2, -1)).reshape(
-            len(batch), -1))
+    per_batch = max(1, PATTERN_POINTS // max(num_frames, 1))
+    for start in range(0, len(computed), per_batch):
+        costs.append(_costs(points, weights, patterns[computed[start:start + per_batch]],
+                            projections, outlier_threshold))
     allowed = np.all(both[None] | ~patterns[:, None], axis=-1)                # (K, F)
-    return np.where(allowed, np.concatenate(costs), np.inf)
+    return np.where(allowed, np.concatenate(costs)[row[twin]], np.inf)
+
+
+def _costs(points, weights, batch, projections, outlier_threshold):
+    """(K, F) truncated squared reprojection costs of the pair with each of the K patterns of
+    ``batch`` applied."""
+    num_frames = len(points)
+    pattern = np.repeat(batch, num_frames, axis=0)                            # (K F, V)
+    observed, weight = _exchange(np.tile(points, (len(batch), 1, 1, 1)),
+                                 np.tile(weights, (len(batch), 1, 1)), pattern)
+    points_3d, valid, _, errors = robust_triangulation_errors(observed, projections, weight,
+                                                             outlier_threshold)
+    errors = np.where(~valid[..., None], np.nan, errors)      # as if reprojected from NaN
+    errors = np.where(weight > 0, np.minimum(np.nan_to_num(errors, nan=outlier_threshold),
+                                             outlier_threshold), 0.0)
+    return np.sum(errors**2, axis=(-2, -1)).reshape(len(batch), -1)
 
 
 def _exchange(points, weights, pattern):
@@ -232,29 +261,65 @@ def _triangulate_pattern(points, projections, weights, pattern, outlier_threshol
 
 
 def _two_state_viterbi(named: np.ndarray, unary: np.ndarray, margin: float):
-    """Best naming per frame (0: as triangulated, 1: the two points exchanged) and whether its
-    min-marginal beats the other naming's by ``margin``.
+    """Best naming per pair and frame (0: as triangulated, 1: the two points exchanged) and
+    whether its min-marginal beats the other naming's by ``margin``.
 
     Args:
-        named: (F, 2, 3) the pair's points in naming 0. unary: (F, 2) costs of the namings.
+        named: (P, F, 2, 3) each pair's points in naming 0. unary: (P, F, 2) costs of the
+            namings.
+
+    Returns:
+        state: (P, F) bool. decided: (P, F) bool.
     """
-    num_frames = len(named)
-    separation = np.linalg.norm(named[:, 0] - named[:, 1], axis=-1)
-    scale = np.nanmedian(separation) if np.isfinite(separation).any() else 1.0
-    scale = scale if scale > 0 else 1.0
-    options = np.stack([named, named[:, ::-1]], axis=1)                       # (F, 2, 2, 3)
-    # transition[f, a, b]: naming a in frame f, naming b in frame f + 1
-    distance = np.linalg.norm(options[:-1, :, None] - options[1:, None, :], axis=-1).sum(-1)
+    separation = np.linalg.norm(named[:, :, 0] - named[:, :, 1], axis=-1)          # (P, F)
+    with warnings.catch_warnings():   # a pair never triangulated: scale 1
+        warnings.simplefilter('ignore', RuntimeWarning)
+        scale = np.nanmedian(separation, axis=1)
+    scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)[:, None, None, None]
+    options = np.stack([named, named[:, :, ::-1]], axis=2)                          # (P,F,2,2,3)
+    # transition[p, f, a, b]: naming a in frame f, naming b in frame f + 1
+    distance = np.linalg.norm(options[:, :-1, :, None] - options[:, 1:, None, :],
+                              axis=-1).sum(-1)
     # capped: frames far apart in pose (another sequence, fast motion) tell nothing
-    transition = np.minimum(np.nan_to_num(distance / scale, nan=0.0), 2.0)    # (F-1, 2, 2)
-    forward = np.zeros((num_frames, 2))
-    forward[0] = unary[0]
-    for f in range(1, num_frames):
-        forward[f] = unary[f] + np.min(forward[f - 1][:, None] + transition[f - 1], axis=0)
-    backward = np.zeros((num_frames, 2))
-    for f in range(num_frames - 2, -1, -1):
-        backward[f] = np.min(transition[f] + (unary[f + 1] + backward[f + 1])[None], axis=1)
-    marginal = forward + backward                                              # (F, 2)
-    state = np.argmin(marginal, axis=1).astype(bool)
-    decided = np.abs(marginal[:, 0] - marginal[:, 1]) >= margin
+    transition = np.minimum(np.nan_to_num(distance / scale, nan=0.0), 2.0)          # (P,F-1,2,2)
+    marginal = _min_marginals(unary, transition)                                    # (P, F, 2)
+    state = np.argmin(marginal, axis=-1).astype(bool)
+    decided = np.abs(marginal[..., 0] - marginal[..., 1]) >= margin
     return state, decided
+
+
+def _min_marginals(unary: np.ndarray, transition: np.ndarray) -> np.ndarray:
+    """Min-marginals (P, F, 2) of P two-state chains: forward plus backward min-sum messages.
+
+    With ``M_f[a, b] = transition[f - 1, a, b] + unary[f, b]`` the forward message of frame f
+    is ``unary[0]`` times the min-plus product ``M_1 ... M_f`` and the backward message the
+    product ``M_{f+1} ... M_{F-1}`` reduced over its last state; min-plus products are
+    associative, so all prefix and suffix products come from a parallel scan in log2(F)
+    vectorized steps instead of a Python loop over frames.
+
+    Args:
+        unary: (P, F, 2). transition: (P, F - 1, 2, 2), [pair, frame, state, next state].
+    """
+    steps = transition + unary[:, 1:, None, :]                                   # (P, F-1, 2, 2)
+    prefix = _scan(steps, lambda earlier, later: _min_plus(earlier, later))
+    suffix = _scan(steps[:, ::-1], lambda later, earlier: _min_plus(earlier, later))[:, ::-1]
+    forward = np.concatenate([unary[:, :1], np.min(unary[:, :1, :, None] + prefix, axis=2)],
+                             axis=1)
+    backward = np.concatenate([np.min(suffix, axis=3), np.zeros_like(unary[:, :1])], axis=1)
+    return forward + backward
+
+
+def _min_plus(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Min-plus product of (..., 2, 2) matrices: ``min_k a[i, k] + b[k, j]``."""
+    return np.min(a[..., :, :, None] + b[..., None, :, :], axis=-2)
+
+
+def _scan(values: np.ndarray, combine) -> np.ndarray:
+    """Inclusive scan along axis 1 (Hillis-Steele): ``out[:, i] = combine(out[:, i - 1],
+    values[:, i])`` for an associative ``combine``."""
+    out = values.copy()
+    step = 1
+    while step < out.shape[1]:
+        out[:, step:] = combine(out[:, :-step], out[:, step:])
+        step *= 2
+    return out

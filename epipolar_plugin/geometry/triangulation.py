@@ -7,7 +7,8 @@ Convention:
     the reference frame, in the unit of the translations.
 
 OpenCV's ``triangulatePoints`` handles two views and one problem per call; a dataset has
-F x J problems over V views, so the weighted DLT is written here as one batched eigen-solve.
+F x J problems over V views, so the weighted DLT is written here as one batched closed-form
+solve.
 """
 from typing import Tuple
 
@@ -18,10 +19,15 @@ def triangulate_dlt(points: np.ndarray, projections: np.ndarray,
                     weights: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """Weighted linear (DLT) triangulation of many points seen by V views.
 
+    Each view contributes the rows ``w (x P_2 - P_0)`` and ``w (y P_2 - P_1)``; the point
+    minimizes the rows' squared residuals with its homogeneous coordinate fixed to 1 (the 3 x 3
+    normal equations, solved in closed form: a batched eigen-solve of the 4 x 4 homogeneous
+    system costs ten times as much, and the points are at finite depth in front of the rig).
+
     Args:
         points: (..., V, 2) normalized coordinates; entries with weight 0 may be NaN.
         projections: (..., V, 3, 4) camera matrices ``[R | t]``, broadcastable to ``points``'s
-            leading shape (e.g. (V, 3, 4) for a static rig).
+            leading shape (e.g. (V, 3, 4) for a static rig, the fast path).
         weights: (..., V) non-negative per-view weights (confidences); 0 drops a view.
 
     Returns:
@@ -38,29 +44,87 @@ def triangulate_dlt(points: np.ndarray, projections: np.ndarray,
     if projections.shape[-2:] != (3, 4):
         raise ValueError(f'projections must be (..., V, 3, 4), got {projections.shape}')
     used = (weights > 0) & np.all(np.isfinite(points), axis=-1)
-    w = np.where(used, weights, 0.0)
-    safe = np.where(used[..., None], points, 0.0)
-    # Rows  w * (x * P_2 - P_0)  and  w * (y * P_2 - P_1)  for every view.
-    row_x = w[..., None] * (safe[..., 0:1] * projections[..., 2, :] - projections[..., 0, :])
-    row_y = w[..., None] * (safe[..., 1:2] * projections[..., 2, :] - projections[..., 1, :])
-    design = np.concatenate([row_x, row_y], axis=-2)                     # (..., 2V, 4)
-    normal = np.swapaxes(design, -1, -2) @ design                        # (..., 4, 4)
-    _, vectors = np.linalg.eigh(normal)
-    homogeneous = vectors[..., :, 0]                                     # smallest eigenvalue
-    scale = homogeneous[..., 3:4]
-    with np.errstate(divide='ignore', invalid='ignore'):
-        points_3d = homogeneous[..., :3] / scale
+    squared = np.where(used, weights, 0.0) ** 2                               # (..., V)
+    x = np.where(used, points[..., 0], 0.0)
+    y = np.where(used, points[..., 1], 0.0)
+    normal = _normal_matrices(x, y, squared, projections)                     # (..., 4, 4)
+    points_3d, determinant = _solve_normal(normal)
     depths = _depths(points_3d, projections)
     valid = ((used.sum(axis=-1) >= 2) & np.all(np.isfinite(points_3d), axis=-1)
-             & (np.abs(scale[..., 0]) > 1e-12) & np.all((depths > 0) | ~used, axis=-1))
+             & (determinant > 0) & np.all((depths > 0) | ~used, axis=-1))
     points_3d = np.where(valid[..., None], points_3d, np.nan)
     return points_3d, valid
 
 
+def _normal_matrices(x, y, squared, projections):
+    """(..., 4, 4) ``sum_v w^2 [(x p2 - p0)(x p2 - p0)^T + (y p2 - p1)(y p2 - p1)^T]``.
+
+    Expanded in the per-view constants ``p2 p2^T``, ``p2 p0^T + p0 p2^T``, ... so that a static
+    rig ((V, 3, 4) projections) needs four (N, V) x (V, 16) matrix products.
+    """
+    p0, p1, p2 = projections[..., 0, :], projections[..., 1, :], projections[..., 2, :]
+    outer = lambda a, b: a[..., :, None] * b[..., None, :]                   # noqa: E731
+    constants = (outer(p2, p2), outer(p2, p0) + outer(p0, p2), outer(p2, p1) + outer(p1, p2),
+                 outer(p0, p0) + outer(p1, p1))                               # each (..., V, 4, 4)
+    factors = (squared * (x * x + y * y), -squared * x, -squared * y, squared)  # each (..., V)
+    if projections.ndim == 3:             # a static rig: matrix products over the views
+        num_views = projections.shape[0]
+        stacked = np.concatenate([f.reshape(-1, num_views) for f in factors], axis=1)
+        table = np.concatenate([c.reshape(num_views, 16) for c in constants], axis=0)
+        return (stacked @ table).reshape(x.shape[:-1] + (4, 4))
+    return sum(np.einsum('...v,...vij->...ij', f, c) for f, c in zip(factors, constants))
+
+
+def _solve_normal(normal):
+    """Points (..., 3) solving ``A X = -b`` (A the top-left 3 x 3 of the normal matrix, b its
+    last column) by Cramer's rule, and ``det(A)`` relative to its scale (<= 0: degenerate)."""
+    a, b, c = normal[..., 0, 0], normal[..., 0, 1], normal[..., 0, 2]
+    d, e, f = normal[..., 1, 1], normal[..., 1, 2], normal[..., 2, 2]
+    r = -normal[..., :3, 3]
+    cofactor_a, cofactor_b, cofactor_c = d * f - e * e, c * e - b * f, b * e - c * d
+    determinant = a * cofactor_a + b * cofactor_b + c * cofactor_c
+    scale = (a + d + f) ** 3
+    with np.errstate(divide='ignore', invalid='ignore'):
+        inverse = 1.0 / determinant
+        points = np.stack([
+            (cofactor_a * r[..., 0] + cofactor_b * r[..., 1] + cofactor_c * r[..., 2]),
+            (cofactor_b * r[..., 0] + (a * f - c * c) * r[..., 1] + (b * c - a * e) * r[..., 2]),
+            (cofactor_c * r[..., 0] + (b * c - a * e) * r[..., 1] + (a * d - b * b) * r[..., 2]),
+        ], axis=-1) * inverse[..., None]
+        relative = np.where(scale > 0, determinant / scale, 0.0)
+    return points, np.where(relative > 1e-12, relative, 0.0)
+
+
 def _depths(points_3d: np.ndarray, projections: np.ndarray) -> np.ndarray:
     """(..., V) depth of (..., 3) points in each view."""
+    if projections.ndim == 3:
+        with np.errstate(invalid='ignore'):       # NaN points stay NaN
+            return points_3d @ projections[:, 2, :3].T + projections[:, 2, 3]
     return (np.einsum('...vk,...k->...v', projections[..., 2, :3], points_3d) +
             projections[..., 2, 3])
+
+
+def project_to_views(points_3d: np.ndarray, projections: np.ndarray) -> np.ndarray:
+    """(..., V, 2) normalized projections of (..., 3) reference-frame points into every view
+    (``projections`` (V, 3, 4) for a static rig, else (..., V, 3, 4) broadcastable)."""
+    if projections.ndim == 3:             # a static rig: one matrix product
+        num_views = projections.shape[0]
+        with np.errstate(invalid='ignore'):   # NaN points stay NaN
+            projected = (points_3d.reshape(-1, 3) @ projections[..., :3].reshape(-1, 3).T
+                         + projections[..., 3].reshape(-1)).reshape(points_3d.shape[:-1]
+                                                                    + (num_views, 3))
+    else:
+        homogeneous = np.concatenate([points_3d, np.ones(points_3d.shape[:-1] + (1, ))],
+                                     axis=-1)
+        projected = np.einsum('...vij,...j->...vi', projections, homogeneous)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        return projected[..., :2] / projected[..., 2:3]
+
+
+def distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(...,) Euclidean distances of (..., 2) points."""
+    difference = a - b
+    return np.sqrt(np.einsum('...i,...i->...', difference, difference))
 
 
 def reprojection_errors(points_3d: np.ndarray, points: np.ndarray,
@@ -70,24 +134,20 @@ def reprojection_errors(points_3d: np.ndarray, points: np.ndarray,
     Args:
         points_3d: (..., 3) reference-frame points.
         points: (..., V, 2) normalized observations.
-        projections: (..., V, 3, 4) broadcastable camera matrices.
+        projections: (..., V, 3, 4) broadcastable camera matrices, or (V, 3, 4).
 
     Returns:
         (..., V) errors; NaN where the point or the observation is NaN.
     """
-    homogeneous = np.concatenate([points_3d, np.ones(points_3d.shape[:-1] + (1, ))], axis=-1)
-    projected = np.einsum('...vij,...j->...vi', projections, homogeneous)
-    with np.errstate(divide='ignore', invalid='ignore'):
-        projected = projected[..., :2] / projected[..., 2:3]
-    return np.linalg.norm(projected - points, axis=-1)
+    return distances(project_to_views(points_3d, projections), points)
 
 
 def triangulate_robust(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
                        outlier_threshold: float) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """DLT triangulation that drops a point's worst view while its reprojection is bad.
 
-    A point whose largest reprojection error exceeds ``outlier_threshold`` loses that view and is
-    triangulated again, as long as two views remain; a two-view point still above the
+    A point whose largest reprojection error exceeds ``outlier_threshold`` loses that view and
+    is triangulated again, as long as two views remain; a two-view point still above the
     threshold is invalid (two views cannot tell which observation is wrong).
 
     Args:
@@ -99,32 +159,44 @@ def triangulate_robust(points: np.ndarray, projections: np.ndarray, weights: np.
         valid: (...,) bool.
         weights: (..., V) the weights finally used (0 for rejected views).
     """
+    return robust_triangulation_errors(points, projections, weights, outlier_threshold)[:3]
+
+
+def robust_triangulation_errors(points: np.ndarray, projections: np.ndarray,
+                                weights: np.ndarray, outlier_threshold: float):
+    """:func:`triangulate_robust` and (..., V) the reprojection errors of every view before the
+    invalid points were set to NaN (each projection is computed once)."""
     batch_shape = points.shape[:-2]
     num_views = points.shape[-2]
     points = points.reshape((-1, num_views, 2))
-    projections = np.broadcast_to(projections, batch_shape + projections.shape[-3:])
-    projections = projections.reshape((-1, num_views, 3, 4))
+    projections = np.asarray(projections, np.float64)
+    static = projections.ndim == 3            # one rig for every point: kept (V, 3, 4)
+    if not static:
+        projections = np.broadcast_to(projections, batch_shape + projections.shape[-3:])
+        projections = projections.reshape((-1, num_views, 3, 4))
     weights = np.where(np.all(np.isfinite(points), axis=-1),
                        np.asarray(weights, np.float64).reshape((-1, num_views)), 0.0)
     points_3d, valid = triangulate_dlt(points, projections, weights)
+    errors = reprojection_errors(points_3d, points, projections)              # (N, V)
     todo = np.arange(len(points))          # only points whose weights changed are redone
     for _ in range(max(num_views - 2, 0)):
-        errors = reprojection_errors(points_3d[todo], points[todo], projections[todo])
-        errors = np.where(weights[todo] > 0, np.nan_to_num(errors, nan=np.inf), -1.0)
-        worst = np.argmax(errors, axis=-1)
-        too_far = errors[np.arange(len(todo)), worst] > outlier_threshold
+        current = np.where(weights[todo] > 0, np.nan_to_num(errors[todo], nan=np.inf), -1.0)
+        worst = np.argmax(current, axis=-1)
+        too_far = current[np.arange(len(todo)), worst] > outlier_threshold
         droppable = too_far & ((weights[todo] > 0).sum(axis=-1) > 2)
         todo = todo[droppable]
         if not len(todo):
             break
         weights[todo, worst[droppable]] = 0.0
-        points_3d[todo], valid[todo] = triangulate_dlt(points[todo], projections[todo],
-                                                       weights[todo])
-    errors = np.where(weights > 0, reprojection_errors(points_3d, points, projections), 0.0)
-    valid &= np.all(np.nan_to_num(errors, nan=np.inf) <= outlier_threshold, axis=-1)
+        rig = projections if static else projections[todo]
+        points_3d[todo], valid[todo] = triangulate_dlt(points[todo], rig, weights[todo])
+        errors[todo] = reprojection_errors(points_3d[todo], points[todo], rig)
+    used_errors = np.where(weights > 0, errors, 0.0)
+    valid &= np.all(np.nan_to_num(used_errors, nan=np.inf) <= outlier_threshold, axis=-1)
     points_3d[~valid] = np.nan
     return (points_3d.reshape(batch_shape + (3, )), valid.reshape(batch_shape),
-            weights.reshape(batch_shape + (num_views, )))
+            weights.reshape(batch_shape + (num_views, )),
+            errors.reshape(batch_shape + (num_views, )))
 
 
 def triangulation_angle_deg(points_3d: np.ndarray, projections: np.ndarray,
