@@ -208,26 +208,26 @@ def _levenberg_marquardt(problem: _Problem, scale: float, max_iterations: int):
         weighted_points = irls[:, None, None] * points
         num_cameras = cameras.shape[-1]     # matrix products (BLAS) for the large sums
         h_cc = weighted_cameras.reshape(-1, num_cameras).T @ cameras.reshape(-1, num_cameras)
-        h_pp = _sum_per_point(np.einsum('mik,mil->mkl', weighted_points, points), starts)
-        h_cp = _sum_per_point(np.einsum('mik,mil->mkl', weighted_cameras, points), starts)
+        h_pp = _sum_per_point(_outer_sum(weighted_points, points), starts)
+        h_cp = _sum_per_point(_outer_sum(weighted_cameras, points), starts)
         g_c = weighted_cameras.reshape(-1, num_cameras).T @ residuals.reshape(-1)
-        g_p = _sum_per_point(np.einsum('mik,mi->mk', weighted_points, residuals), starts)
+        g_p = _sum_per_point(np.sum(weighted_points * residuals[:, :, None], axis=1), starts)
         while True:
             a_cc = h_cc + damping * np.diag(np.diag(h_cc) + 1e-12)
             a_pp = h_pp + damping * (np.eye(3) * (np.diagonal(h_pp, axis1=1, axis2=2)[:, :, None]
                                                   + 1e-12))
-            inverse_pp = np.linalg.inv(a_pp)
-            coupling = np.einsum('pkl,plm->pkm', h_cp, inverse_pp)            # H_cp A_pp^-1
+            inverse_pp = _inverse_3x3(a_pp)
+            coupling = h_cp @ inverse_pp                                      # H_cp A_pp^-1
             schur = a_cc - np.swapaxes(coupling, 0, 1).reshape(num_cameras, -1) @ np.swapaxes(
                 h_cp, 0, 1).reshape(num_cameras, -1).T
-            rhs = -g_c + np.einsum('pkm,pm->k', coupling, g_p)
+            rhs = -g_c + np.tensordot(coupling, g_p, axes=([0, 2], [0, 1]))
             try:
                 step_c = np.linalg.solve(schur, rhs) if len(rhs) else rhs
             except np.linalg.LinAlgError:
                 damping *= 10.0
                 continue
-            step_p = -np.einsum('pkl,pl->pk', inverse_pp,
-                                g_p + np.einsum('pkl,k->pl', h_cp, step_c))
+            step_p = -(inverse_pp @ (g_p + np.tensordot(h_cp, step_c, axes=([1], [0])))[
+                ..., None])[..., 0]
             step = np.concatenate([step_c, step_p.ravel()])
             candidate = x + step
             new_residuals = problem.residuals(candidate).reshape(-1, 2)
@@ -248,6 +248,31 @@ def _levenberg_marquardt(problem: _Problem, scale: float, max_iterations: int):
             break
     success = bool(np.isfinite(cost) and cost <= initial_cost and np.all(np.isfinite(x)))
     return x, dict(success=success, initial_cost=initial_cost, final_cost=cost, message=message)
+
+
+def _outer_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(M, K, L) ``sum_i a[m, i, k] b[m, i, l]`` of (M, 2, K) and (M, 2, L) Jacobian rows (two
+    rows per observation: written out, faster than a general contraction)."""
+    return a[:, 0, :, None] * b[:, 0, None, :] + a[:, 1, :, None] * b[:, 1, None, :]
+
+
+def _inverse_3x3(matrices: np.ndarray) -> np.ndarray:
+    """Inverses of (P, 3, 3) matrices by their adjugates (batched ``np.linalg.inv`` of many
+    3 x 3 blocks spends its time in per-matrix overhead)."""
+    m = matrices
+    adjugate = np.empty_like(m)
+    adjugate[:, 0, 0] = m[:, 1, 1] * m[:, 2, 2] - m[:, 1, 2] * m[:, 2, 1]
+    adjugate[:, 0, 1] = m[:, 0, 2] * m[:, 2, 1] - m[:, 0, 1] * m[:, 2, 2]
+    adjugate[:, 0, 2] = m[:, 0, 1] * m[:, 1, 2] - m[:, 0, 2] * m[:, 1, 1]
+    adjugate[:, 1, 0] = m[:, 1, 2] * m[:, 2, 0] - m[:, 1, 0] * m[:, 2, 2]
+    adjugate[:, 1, 1] = m[:, 0, 0] * m[:, 2, 2] - m[:, 0, 2] * m[:, 2, 0]
+    adjugate[:, 1, 2] = m[:, 0, 2] * m[:, 1, 0] - m[:, 0, 0] * m[:, 1, 2]
+    adjugate[:, 2, 0] = m[:, 1, 0] * m[:, 2, 1] - m[:, 1, 1] * m[:, 2, 0]
+    adjugate[:, 2, 1] = m[:, 0, 1] * m[:, 2, 0] - m[:, 0, 0] * m[:, 2, 1]
+    adjugate[:, 2, 2] = m[:, 0, 0] * m[:, 1, 1] - m[:, 0, 1] * m[:, 1, 0]
+    determinant = (m[:, 0, 0] * adjugate[:, 0, 0] + m[:, 0, 1] * adjugate[:, 1, 0]
+                   + m[:, 0, 2] * adjugate[:, 2, 0])
+    return adjugate / determinant[:, None, None]
 
 
 def _sum_per_point(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
