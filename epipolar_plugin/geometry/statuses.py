@@ -32,17 +32,10 @@ class ViewStatus(Status):
     NARROW_ANGLE = 7    # a pair that cannot place points in depth (facing cameras)
 
 
-class FrameStatus(Status):
-    """Why a frame has no label at all: its views' most advanced failure, or no valid joint."""
-    OK = 0
-    TOO_FEW_POINTS = 1
-    COLLINEAR = 2
-    DEGENERATE = 3
-    ZERO_BASELINE = 4
-    CHEIRALITY = 5
-    NO_SCALE = 6
-    NARROW_ANGLE = 7
-    NO_VALID_JOINT = 8
+#: Why a frame has no label at all: its views' most advanced failure (the same codes as
+#: :class:`ViewStatus`), or no valid joint.
+FrameStatus = Status('FrameStatus', [status.name for status in ViewStatus] + ['NO_VALID_JOINT'],
+                     start=0, module=__name__)
 
 
 class JointStatus(Status):
