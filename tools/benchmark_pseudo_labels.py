@@ -32,9 +32,10 @@ fraction of valid joints, the views flagged by the quality scores, seconds.
 
 4. scale (``--tables scale``): the default robust mode and the plain pooled mode on the clean
    scene at ``--scale-frames`` (1,000 / 10,000 / 100,000 frames, 4 cameras), each labelled in a
-   fresh process: seconds, frames per second, the ratio to the paper loop's frames per second
-   (measured on 1,000 frames in the same run; the loop's cost per frame does not depend on the
-   sequence's length), the process's peak memory, N-MPJPE and valid joints.
+   fresh process (the faster of two runs): seconds, frames per second, the ratio to the paper
+   loop's frames per second (the fastest of three runs on 1,000 frames in the same run; the
+   loop's cost per frame does not depend on the sequence's length), the process's peak memory,
+   N-MPJPE and valid joints.
 
     python tools/benchmark_pseudo_labels.py [--frames 1000] [--seed 0]
         [--tables speed failures resolution scale] [--scale-frames 1000 10000 100000]
@@ -243,11 +244,15 @@ def print_scale_table(frame_counts, seed: int, noise: DetectionNoise) -> None:
     """Seconds, frames per second, speed-up over the paper loop and peak memory per sequence
     length (see the module); every labelling runs in a fresh process."""
     scene = make_scene(1000, 4, seed=seed, noise=noise)
-    start = time.perf_counter()
-    paper_loop(scene.keypoints_2d, scene.intrinsics, scene.distortion)
-    paper_rate = 1000 / (time.perf_counter() - start)
+    seconds = []
+    for _ in range(3):        # the fastest of three: the loop's own speed, not the machine's load
+        start = time.perf_counter()
+        paper_loop(scene.keypoints_2d, scene.intrinsics, scene.distortion)
+        seconds.append(time.perf_counter() - start)
+    paper_rate = 1000 / min(seconds)
     print(f'\nscale (clean scene, 4 cameras; paper loop {paper_rate:.0f} frames/s on 1000 '
-          'frames in this run; each row a fresh process)')
+          'frames in this run, the fastest of three; each row a fresh process, its time the '
+          'fastest of two)')
     header = (f"{'frames':>8}{'mode':>8}{'seconds':>9}{'frames/s':>10}{'x paper':>9}"
               f"{'peak MB':>9}{'N-MPJPE mm':>12}{'valid':>7}")
     print(header)
@@ -275,10 +280,12 @@ def label_scene_file(path: str, mode: str) -> None:
         keypoints, intrinsics = data['keypoints_2d'], data['intrinsics']
         distortion, truth = data['distortion'], data['truth']
     make_pseudo_labels(keypoints[:, :50], intrinsics, distortion)      # warm-up, not timed
-    start = time.perf_counter()
-    labels = make_pseudo_labels(keypoints, intrinsics, distortion,
-                                options=LabelOptions(mode=mode))
-    seconds = time.perf_counter() - start
+    seconds = np.inf
+    for _ in range(2):
+        start = time.perf_counter()
+        labels = make_pseudo_labels(keypoints, intrinsics, distortion,
+                                    options=LabelOptions(mode=mode))
+        seconds = min(seconds, time.perf_counter() - start)
     valid = labels.valid & labels.valid[:, :1]
     pred, gt = root_centre(labels.keypoints_3d), root_centre(truth)
     n_mpjpe = mean_joint_error(scale_align(pred, gt, valid), gt, valid) * 1000
