@@ -65,3 +65,11 @@ def test_benchmark_runs_one_failure_mode():
                       '--modes', 'bad_view')
     assert 'failure mode: bad_view' in result.stdout
     assert 'pooled robust' in result.stdout and 'paper loop' in result.stdout
+
+
+def test_benchmark_scale_table_labels_in_fresh_processes():
+    result = run_tool('benchmark_pseudo_labels.py', '--tables', 'scale', '--scale-frames', '200')
+    rows = [line.split() for line in result.stdout.splitlines() if line.strip().startswith('200')]
+    assert [row[1] for row in rows] == ['pooled', 'robust']
+    for row in rows:        # frames mode seconds frames/s x-paper peak-MB N-MPJPE valid
+        assert float(row[2]) > 0 and float(row[5]) > 100 and float(row[6]) < 40
