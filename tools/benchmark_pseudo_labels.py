@@ -119,6 +119,14 @@ def paper_loop(keypoints_2d, intrinsics, distortion, reference_view=0, other_vie
     return points_3d, rotations[:, None]
 
 
+def n_mpjpe_mm(points_3d, valid, truth):
+    """N-MPJPE (mm) of (F, J, 3) points over the (F, J) valid joints of frames with a valid
+    root (root-relative, scale fitted to the (F, J, 3) truth)."""
+    rooted = valid & valid[:, :1]
+    pred, gt = root_centre(points_3d), root_centre(truth)
+    return mean_joint_error(scale_align(pred, gt, rooted), gt, rooted) * 1000
+
+
 def score(points_3d, valid, truth, rotations, true_rotations):
     """N-MPJPE, P-MPJPE (mm) over valid joints, rotation error (deg), valid fraction.
 
@@ -128,9 +136,7 @@ def score(points_3d, valid, truth, rotations, true_rotations):
         rotations: (F, W, 3, 3) estimated poses of W views; true_rotations: (F, W, 3, 3).
     """
     valid = valid & np.all(np.isfinite(points_3d), axis=-1)
-    rooted = valid & valid[:, :1]                     # root-relative needs a valid root
-    pred, gt = root_centre(points_3d), root_centre(truth)
-    n_mpjpe = mean_joint_error(scale_align(pred, gt, rooted), gt, rooted) * 1000
+    n_mpjpe = n_mpjpe_mm(points_3d, valid, truth)
     p_mpjpe = mean_joint_error(procrustes_align(points_3d, truth, valid), truth, valid) * 1000
     rotation_error = np.nanmax(np.nanmedian(rotation_angle_deg(rotations, true_rotations),
                                             axis=0))
@@ -286,9 +292,7 @@ def label_scene_file(path: str, mode: str) -> None:
         labels = make_pseudo_labels(keypoints, intrinsics, distortion,
                                     options=LabelOptions(mode=mode))
         seconds = min(seconds, time.perf_counter() - start)
-    valid = labels.valid & labels.valid[:, :1]
-    pred, gt = root_centre(labels.keypoints_3d), root_centre(truth)
-    n_mpjpe = mean_joint_error(scale_align(pred, gt, valid), gt, valid) * 1000
+    n_mpjpe = n_mpjpe_mm(labels.keypoints_3d, labels.valid, truth)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024       # KiB on Linux
     print(json.dumps(dict(seconds=seconds, peak_mb=peak_mb, n_mpjpe=float(n_mpjpe),
                           valid=float(labels.valid.mean()))))

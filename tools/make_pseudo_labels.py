@@ -7,9 +7,9 @@
 IN.npz: ``keypoints_2d`` (V, F, J, 3) pixels + score, ``intrinsics`` (V, 3, 3) and optional
 ``distortion`` (V, 4|5|8), ``image_size`` (V, 2), ``joint_names`` (J,). OUT.npz:
 ``keypoints_3d`` (F, J, 3) in the reference camera (unit: the distance from the reference camera
-to the scale view's camera), ``valid`` (F, J), ``rotations``, ``translations``, the status arrays with
-their names and the quality scores (README: "Pseudo-label quality"). Prints a one-screen
-summary with a per-view quality table; OUT_summary.json has the same.
+to the scale view's camera), ``valid`` (F, J), ``rotations``, ``translations``, the status
+arrays with their names and the quality scores (README: "Pseudo-label quality"). Prints a
+one-screen summary with a per-view quality table; OUT_summary.json has the same.
 """
 import argparse
 import json
@@ -20,6 +20,7 @@ from tqdm import tqdm
 from epipolar_plugin.fileio import atomic_output, load_multiview_keypoints, save_pseudo_labels
 from epipolar_plugin.geometry import (LABEL_MODES, add_label_arguments, make_pseudo_labels,
                                       options_from_args, pinhole_from_image_size)
+from epipolar_plugin.geometry.pseudo_labels import MIN_PARALLEL_FRAMES
 from epipolar_plugin.geometry.swaps import resolve_flip_pairs
 
 
@@ -34,7 +35,7 @@ def parse_args():
     parser.add_argument('--workers', type=int, default=None,
                         help='processes labelling independent recording sessions at once '
                         '(default: one per session up to the number of cores, for files of at '
-                        'least 2000 frames); the labels do not depend on it')
+                        f'least {MIN_PARALLEL_FRAMES} frames); the labels do not depend on it')
     add_label_arguments(parser)       # one flag per LabelOptions field
     return parser.parse_args()
 

@@ -134,9 +134,10 @@ class LabelOptions:
             raise ValueError(f'min_score must lie in [0, 1], got {self.min_score}')
         if self.reference_view < 0:
             raise ValueError(f'reference_view must be >= 0, got {self.reference_view}')
-        if self.synchronization.sync not in GROUP_FIELD_CHOICES['sync']:
-            raise ValueError(f"sync must be one of {GROUP_FIELD_CHOICES['sync']}, got "
-                             f'{self.synchronization.sync!r}')
+        flat = self.to_flat()
+        for name, choices in FIELD_CHOICES.items():
+            if flat[name] not in choices:
+                raise ValueError(f'{name} must be one of {choices}, got {flat[name]!r}')
         for name, value, low in (('min_joints', self.pose.min_joints, 5),
                                  ('ba_max_frames', self.robust.ba_max_frames, 1),
                                  ('max_sync_offset', self.synchronization.max_sync_offset, 0),
@@ -204,8 +205,9 @@ FLAT_FIELDS = {
 }
 assert len(FLAT_FIELDS) == len(dataclasses.fields(LabelOptions)) - len(_GROUPS) + sum(
     len(dataclasses.fields(t)) for t in _GROUPS.values()), 'label option names must be unique'
-GROUP_FIELD_CHOICES = {name: f.metadata['choices'] for name, (_, f) in FLAT_FIELDS.items()
-                       if 'choices' in f.metadata}
+#: flat name -> the values a field may take (fields with ``choices``).
+FIELD_CHOICES = {name: f.metadata['choices'] for name, (_, f) in FLAT_FIELDS.items()
+                 if 'choices' in f.metadata}
 
 
 def add_label_arguments(parser: argparse.ArgumentParser) -> None:

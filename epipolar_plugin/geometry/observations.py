@@ -33,6 +33,12 @@ class Observations:
         """(F, J, V, 2): the triangulation functions' layout."""
         return np.moveaxis(self.normalized, 0, 2)
 
+    def with_focal_scale(self, focal_scale: np.ndarray) -> 'Observations':
+        """The observations seen with each view's focal length multiplied by (V,)
+        ``focal_scale``: normalized coordinates divided by it."""
+        return Observations(self.normalized / focal_scale[:, None, None, None], self.finite,
+                            self.scores, self.confident)
+
     def select(self, frames: np.ndarray) -> 'Observations':
         """The observations of the given frame indices (F',)."""
         return Observations(self.normalized[:, frames], self.finite[:, frames],

@@ -28,7 +28,7 @@ def thread_map(function: Callable, items: Sequence) -> List:
 def frame_chunks(num_frames: int) -> List[slice]:
     """Slices covering ``range(num_frames)`` in order, at most ``CHUNK_FRAMES`` frames each,
     split evenly over at least as many chunks as there are cores (when there are frames
-    enough)."""
+    enough); always at least one (empty for no frame), so results can be concatenated."""
     chunk = CHUNK_FRAMES
     count = max(-(-num_frames // chunk), min(os.cpu_count() or 1, num_frames // 256), 1)
     edges = np.linspace(0, num_frames, count + 1).round().astype(int)

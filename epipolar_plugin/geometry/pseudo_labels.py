@@ -209,16 +209,13 @@ def triangulate_labels(rig: RigEstimate, finite: np.ndarray, focal: np.ndarray,
                                    outlier_threshold=thresholds.outlier_px / focal.mean())
         return chunk + (triangulation_angle_deg(chunk[0], chunk_cameras, chunk[2]), )
 
-    chunks = thread_map(triangulate, frame_chunks(num_frames))
-    keypoints_3d, valid, kept, angle = (np.concatenate([c[k] for c in chunks]) if chunks
-                                        else np.zeros((0, num_joints) + shape)
-                                        for k, shape in enumerate([(3, ), (), (num_views, ), ()]))
-    valid = valid.astype(bool)
+    chunks = thread_map(triangulate, frame_chunks(num_frames))   # at least one chunk
+    keypoints_3d, valid, kept, angle = (np.concatenate(parts) for parts in zip(*chunks))
     narrow = valid & (angle < options.triangulation.min_triangulation_angle_deg)
     valid &= ~narrow
 
     joint_status = np.full((num_frames, num_joints), JointStatus.OUTLIER, np.int8)
-    views_used = (np.moveaxis(weights, 0, 2) > 0).sum(axis=-1)          # (F, J)
+    views_used = (frame_weights > 0).sum(axis=-1)                       # (F, J)
     joint_status[views_used < 2] = JointStatus.SINGLE_VIEW
     joint_status[~np.any(confident, axis=0)] = JointStatus.LOW_SCORE
     joint_status[~np.any(finite, axis=0)] = JointStatus.NAN_INPUT

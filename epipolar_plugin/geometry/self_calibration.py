@@ -125,9 +125,7 @@ def _apply_to_all_frames(rig: RigCalibration, observations: Observations,
     """A rig calibrated on some frames, with every frame's views gated and swaps undone."""
     num_views, num_frames, num_joints = observations.confident.shape
     has_pose = np.array([s == ViewStatus.OK for s in rig.view_status])
-    observations = Observations(observations.normalized / rig.focal_scale[:, None, None, None],
-                                observations.finite, observations.scores,
-                                observations.confident)
+    observations = observations.with_focal_scale(rig.focal_scale)
     swapped = np.zeros((num_frames, num_views, len(flip_pairs)), bool)
     ambiguous = np.zeros((num_frames, num_joints), bool)
     used = np.ones((num_frames, num_views), bool) & has_pose[None]
@@ -342,7 +340,7 @@ def gate_views(observations: Observations, rotations: np.ndarray, translations: 
     chunks = thread_map(lambda frames: _gate_frames(observations.select(frames), projections,
                                                     has_pose, outlier_threshold, flip_pairs),
                         frame_chunks(num_frames))
-    return np.concatenate(chunks) if chunks else np.zeros((0, len(has_pose)), bool)
+    return np.concatenate(chunks)
 
 
 def _gate_frames(observations, projections, has_pose, outlier_threshold, flip_pairs):
@@ -418,7 +416,5 @@ def refine_rig(observations: Observations, rotations: np.ndarray, translations: 
         return (*unchanged, report)
     if not refine_focal:
         return result.rotations, result.translations, np.ones(len(focal)), observations, report
-    observations = Observations(observations.normalized / result.focal_scale[:, None, None, None],
-                                observations.finite, observations.scores,
-                                observations.confident)
+    observations = observations.with_focal_scale(result.focal_scale)
     return result.rotations, result.translations, result.focal_scale, observations, report

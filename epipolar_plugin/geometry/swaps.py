@@ -160,7 +160,7 @@ def find_swaps(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
     num_frames, _, num_views, _ = points.shape
     exchanged = np.zeros((num_frames, num_views, len(flip_pairs)), bool)
     ambiguous = np.zeros((num_frames, len(flip_pairs)), bool)
-    if num_views < 3:             # two views: a disagreement cannot be told from a naming
+    if num_views < 3 or not flip_pairs:   # two views: a disagreement is not a naming
         return exchanged, ambiguous
     patterns = exchange_patterns(num_views)
 
@@ -181,8 +181,6 @@ def find_swaps(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
                           swap_cost * (complement.sum(axis=1) - pattern.sum(axis=1))], axis=1)
         return named, unary, pattern, complement, both
 
-    if not flip_pairs:
-        return exchanged, ambiguous
     namings = thread_map(pair_namings, list(flip_pairs))      # the pairs are independent
     states, decided = _two_state_viterbi(np.stack([n[0] for n in namings]),
                                          np.stack([n[1] for n in namings]), margin)
