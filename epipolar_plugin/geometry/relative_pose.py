@@ -8,10 +8,12 @@ Convention:
 
 The 5-point solver inside robust estimation is OpenCV's (``findEssentialMat``, Nistér's algorithm,
 with USAC MAGSAC++ scoring: plain RANSAC stops at the first model that fits all 17 joints within
-the threshold, often a wrong one on a body's small depth range) and the
-cheirality check is ``recoverPose``: they are well kept and fast. What OpenCV lacks, and is
-written here, is the detection of degenerate inputs before they reach it (too few points,
-collinear points, zero baseline) and a robust non-linear refinement over many points.
+the threshold, often a wrong one on a body's small depth range) and the essential matrix's
+four poses are OpenCV's ``decomposeEssentialMat``: they are well kept and fast. What OpenCV
+lacks, and is written here, is the detection of degenerate inputs before they reach it (too few
+points, collinear points, zero baseline), a robust non-linear refinement over many points, and
+:func:`recover_pose`, ``recoverPose``'s cheirality test with the points triangulated in one
+batch (``recoverPose`` solves one SVD per point and pose: 4x slower on thousands of points).
 """
 from dataclasses import dataclass, field
 
@@ -21,6 +23,7 @@ from scipy.optimize import least_squares
 from scipy.spatial.transform import Rotation
 
 from .statuses import ViewStatus
+from .triangulation import triangulate_dlt
 
 MIN_SOLVER_POINTS = 5
 
@@ -132,20 +135,19 @@ def estimate_relative_pose(points_ref: np.ndarray,
     if essential is None or essential.shape[0] < 3 or not np.all(np.isfinite(essential)):
         return _failed(ViewStatus.DEGENERATE, num_points)
 
-    # The cheirality check (recoverPose triangulates every point) runs on the RANSAC sample;
+    # The cheirality check (every point triangulated) runs on the RANSAC sample;
     # with several stacked 3x3 candidates (few points) the one with most good points wins.
     s_ref, s_other = p_ref[sample], p_other[sample]
     best = None
     for candidate in np.split(essential[:essential.shape[0] // 3 * 3], essential.shape[0] // 3):
         epipolar = sampson_distance(candidate, s_ref, s_other) < threshold**2
         try:
-            num_good, rotation, translation, pose_mask = cv2.recoverPose(
-                candidate, s_ref, s_other, np.eye(3), mask=epipolar.astype(np.uint8)[:, None])
+            num_good, rotation, translation, pose_mask = recover_pose(candidate, s_ref, s_other,
+                                                                      epipolar)
         except cv2.error:
             continue
         if best is None or num_good > best[0]:
-            best = (num_good, rotation, translation.reshape(3), epipolar.sum(),
-                    pose_mask.ravel() > 0)
+            best = (num_good, rotation, translation, epipolar.sum(), pose_mask)
     if best is None:
         return _failed(ViewStatus.DEGENERATE, num_points)
     num_good, rotation, translation, num_epipolar, pose_inliers = best
@@ -166,6 +168,40 @@ def estimate_relative_pose(points_ref: np.ndarray,
                                           p_other) < threshold**2
     return RelativePose(rotation=rotation, translation=translation / np.linalg.norm(translation),
                         status=ViewStatus.OK, inliers=inliers, parallax_deg=parallax)
+
+
+def recover_pose(essential: np.ndarray, points_ref: np.ndarray, points_other: np.ndarray,
+                 mask: np.ndarray, max_depth: float = 50.0):
+    """The pose of an essential matrix that puts most points in front of both views: OpenCV's
+    ``recoverPose`` (same candidates, order, depth limit and result), with the points of each
+    candidate triangulated in one batch.
+
+    Args:
+        essential: (3, 3). points_ref, points_other: (N, 2) normalized coordinates.
+        mask: (N,) bool, the points that count (e.g. the epipolar inliers).
+        max_depth: points farther than this in either view (in units of the baseline) are
+            taken to be at infinity and do not count.
+
+    Returns:
+        (num_good, rotation (3, 3), translation (3,) unit, good (N,) bool): the first candidate
+        among ``[R1 | t], [R2 | t], [R1 | -t], [R2 | -t]`` with most ``mask`` points at
+        positive depth below ``max_depth`` in both views, and those points.
+    """
+    rotation_1, rotation_2, translation = cv2.decomposeEssentialMat(essential)
+    pairs = np.stack([points_ref, points_other], axis=1)                    # (N, 2, 2)
+    weights = np.ones(pairs.shape[:2])
+    best = None
+    for rotation, direction in ((rotation_1, translation), (rotation_2, translation),
+                                (rotation_1, -translation), (rotation_2, -translation)):
+        projections = np.stack([np.eye(3, 4), np.concatenate([rotation, direction], axis=1)])
+        points_3d, in_front = triangulate_dlt(pairs, projections, weights)
+        with np.errstate(invalid='ignore'):
+            near = np.all(points_3d @ projections[:, 2, :3].T + projections[:, 2, 3]
+                          < max_depth, axis=1)
+        good = in_front & near & mask
+        if best is None or good.sum() > best[0]:
+            best = (int(good.sum()), rotation, direction.reshape(3), good)
+    return best
 
 
 def essential_from_pose(rotation: np.ndarray, translation: np.ndarray) -> np.ndarray:

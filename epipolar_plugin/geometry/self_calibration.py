@@ -12,8 +12,9 @@ labels. :func:`calibrate_rig` instead:
    RANSAC), which survives a view that is wrong in most frames;
 2. keeps, frame by frame, only the views that agree with the best-supported pair of views
    (:func:`gate_views`: median reprojection error within the outlier threshold, left/right
-   names ignored): a wrong or half-visible person in one view does not enter the geometry or
-   the labels;
+   names ignored; a frame whose views all agree clearly with the joints all of them
+   triangulate keeps them without trying the pairs): a wrong or half-visible person in one
+   view does not enter the geometry or the labels;
 3. finds and undoes left/right swaps per frame, view and joint pair (:func:`undo_swaps` with
    :mod:`.swaps`: the geometry says which views disagree, the majority of views and the
    motion's continuity say which naming is right; an undecidable pair is not used; needs 3
@@ -44,8 +45,8 @@ from .rig_assembly import pairwise_poses, rig_around_hub, to_reference
 from .statistics import nan_median
 from .statuses import ViewStatus
 from .swaps import H36M_FLIP_PAIRS, find_swaps, flip_permutation
-from .triangulation import (distances, project_to_views, triangulate_dlt, triangulate_robust,
-                            triangulation_angle_deg)
+from .triangulation import (CLEAR_AGREEMENT, distances, project_to_views, triangulate_dlt,
+                            triangulate_robust, triangulation_angle_deg)
 
 #: Fewest joints the other views triangulate for a view's resection.
 MIN_RESECTION_POINTS = 20
@@ -333,7 +334,9 @@ def gate_views(observations: Observations, rotations: np.ndarray, translations: 
     triangulate badly and win no support, so the choice stays sound; a rig of 2 views is never
     gated. The errors ignore left/right names (a joint of ``flip_pairs`` is as far as the
     nearer of the two points), so a view with swapped limbs is kept for the swap handling to
-    put right. Frames are independent: chunks of them run on all cores.
+    put right. A frame whose views all agree clearly (:data:`.triangulation.CLEAR_AGREEMENT`)
+    with the joints all of them triangulate keeps them all: no pair is tried. Frames are
+    independent: chunks of them run on all cores.
     """
     projections = projections_of(rotations, translations)
     num_frames = observations.confident.shape[1]
@@ -345,19 +348,26 @@ def gate_views(observations: Observations, rotations: np.ndarray, translations: 
 
 def _gate_frames(observations, projections, has_pose, outlier_threshold, flip_pairs):
     """:func:`gate_views` of the frames given."""
-    points = observations.points
     detected = np.moveaxis(observations.confident, 0, 2)                     # (F, J, V)
     available = has_pose[None] & detected.any(axis=1)                        # (F, V)
-    all_weights = np.where(detected, np.moveaxis(observations.scores, 0, 2), 0.0) * has_pose
+    exchange = flip_permutation(detected.shape[1], flip_pairs)
+    # a frame whose views all agree clearly with the joints all of them triangulate has no
+    # view to reject: the pairs of views are tried only on the others
+    used = _agreeing_views(observations, available, projections, exchange, outlier_threshold,
+                           within=CLEAR_AGREEMENT)
+    disagree = np.flatnonzero(np.any(used != available, axis=1))
+    if len(disagree):
+        used[disagree] = _gate_by_pairs(observations.select(disagree), available[disagree],
+                                        projections, exchange, outlier_threshold)
+    return used
 
-    exchange = flip_permutation(points.shape[1], flip_pairs)
 
-    def median_errors(points_3d):
-        projected = project_to_views(points_3d, projections)                # (F, J, V, 2)
-        errors = np.minimum(distances(projected, points),
-                            distances(projected[:, exchange], points))
-        return nan_median(np.where(detected, errors, np.nan), axis=1)       # (F, V)
-
+def _gate_by_pairs(observations, available, projections, exchange, outlier_threshold):
+    """:func:`gate_views`'s choice of the best-supported pair of views, for the frames given."""
+    points = observations.points
+    detected = np.moveaxis(observations.confident, 0, 2)                     # (F, J, V)
+    all_weights = np.where(detected & available[:, None],
+                           np.moveaxis(observations.scores, 0, 2), 0.0)         # (F, J, V)
     num_frames, num_views = available.shape
     best_count, best_cost = np.zeros(num_frames, int), np.full(num_frames, np.inf)
     best = available.copy()
@@ -365,17 +375,39 @@ def _gate_frames(observations, projections, has_pose, outlier_threshold, flip_pa
         pair = list(pair)
         points_3d, _ = triangulate_dlt(points[..., pair, :], projections[pair],
                                        all_weights[..., pair])
-        median = median_errors(points_3d)
+        median = _median_errors(points_3d, points, detected, projections, exchange)
         agree = available & (median <= outlier_threshold)
         count, cost = agree.sum(axis=1), np.where(agree, median, 0.0).sum(axis=1)
         better = (count > best_count) | ((count == best_count) & (cost < best_cost))
         best_count[better], best_cost[better], best[better] = count[better], cost[better], \
             agree[better]
     best[best_count < 2] = available[best_count < 2]
+    return _agreeing_views(observations, best, projections, exchange, outlier_threshold,
+                           available)
+
+
+def _agreeing_views(observations, views, projections, exchange, outlier_threshold,
+                    available=None, within=1.0):
+    """(F, V) bool: the ``available`` views (default ``views``) whose median error is within
+    ``within`` times ``outlier_threshold`` of the joints the (F, V) ``views`` triangulate
+    (robustly, with ``outlier_threshold``)."""
+    available = views if available is None else available
+    points = observations.points
+    detected = np.moveaxis(observations.confident, 0, 2)                     # (F, J, V)
     points_3d, _, _ = triangulate_robust(points, projections,
-                                         triangulation_weights(observations, best),
+                                         triangulation_weights(observations, views),
                                          outlier_threshold)
-    return available & (median_errors(points_3d) <= outlier_threshold)
+    median = _median_errors(points_3d, points, detected, projections, exchange)
+    return available & (median <= within * outlier_threshold)
+
+
+def _median_errors(points_3d, points, detected, projections, exchange):
+    """(F, V) median over the detected joints of each view's reprojection error of (F, J, 3)
+    ``points_3d``, a joint as far as the nearer of itself and its ``exchange`` partner."""
+    projected = project_to_views(points_3d, projections)                    # (F, J, V, 2)
+    errors = np.minimum(distances(projected, points),
+                        distances(projected[:, exchange], points))
+    return nan_median(np.where(detected, errors, np.nan), axis=1)
 
 
 def refine_rig(observations: Observations, rotations: np.ndarray, translations: np.ndarray,

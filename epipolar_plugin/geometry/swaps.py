@@ -1,8 +1,10 @@
 """Left/right swaps of 2D detectors, found and undone from multi-view geometry and time.
 
 A detector that sees a person from behind often names the left limbs right and vice versa.
-For one left/right joint pair in one frame, every *pattern* of views whose detections are
-exchanged (2^V) is triangulated and scored by its reprojection error. A pattern and its
+For one left/right joint pair in one frame whose views do not all agree clearly with the pair
+as detected (:data:`.triangulation.CLEAR_AGREEMENT`; the others keep their names), every
+*pattern* of views whose detections are exchanged (2^V) is triangulated and scored by its
+reprojection error. A pattern and its
 complement (within the views that see both joints) always fit equally well: they give the same
 two 3D points, named the other way round. Geometry alone therefore only says *which views
 disagree*; which side is right comes from two priors, combined by a two-state Viterbi pass over
@@ -26,7 +28,9 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 
 from .parallel import thread_map
-from .triangulation import robust_triangulation_errors, triangulate_robust
+from .statistics import any_last, sum_last
+from .triangulation import (CLEAR_AGREEMENT, robust_triangulation_errors,
+                            triangulate_robust)
 
 #: Human3.6M 17-joint order: (left, right) pairs a detector may exchange.
 H36M_FLIP_PAIRS = ((4, 1), (5, 2), (6, 3), (11, 14), (12, 15), (13, 16))
@@ -168,15 +172,25 @@ def find_swaps(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
         left, right = pair
         pair_points, pair_weights = points[:, [left, right]], weights[:, [left, right]]
         both = np.all(pair_weights > 0, axis=1)                               # (F, V)
-        costs = _pattern_costs(pair_points, projections, pair_weights, patterns, both,
-                               outlier_threshold)                             # (K, F)
+        named, _, _, errors = robust_triangulation_errors(pair_points, projections,
+                                                          pair_weights, outlier_threshold)
+        # a frame whose views of both joints all agree clearly with the points as detected
+        # has no view to exchange: the patterns are tried only on the others
+        clear = errors <= CLEAR_AGREEMENT * outlier_threshold                 # (F, 2, V)
+        disagree = np.flatnonzero(any_last(both & ~(clear[:, 0] & clear[:, 1]))
+                                  & (sum_last(both) >= 2))
+        costs = _pattern_costs(pair_points[disagree], projections, pair_weights[disagree],
+                               patterns, both[disagree], outlier_threshold)   # (K, D)
         lowest = costs.min(axis=0)
         best = np.argmax(costs <= lowest * (1 + 1e-6) + 1e-15, axis=0)  # fewest among equals
         best[~(lowest < clear_ratio * costs[0])] = 0    # as detected, unless clearly worse
-        pattern = patterns[best] & both                                       # (F, V)
+        pattern = np.zeros_like(both)
+        pattern[disagree] = patterns[best] & both[disagree]                   # (F, V)
         complement = both & ~pattern
-        named = _triangulate_pattern(pair_points, projections, pair_weights, pattern,
-                                     outlier_threshold)
+        moved = np.flatnonzero(pattern.any(axis=1))
+        named[moved] = _triangulate_pattern(pair_points[moved], projections,
+                                            pair_weights[moved], pattern[moved],
+                                            outlier_threshold)
         unary = np.stack([np.zeros(num_frames),
                           swap_cost * (complement.sum(axis=1) - pattern.sum(axis=1))], axis=1)
         return named, unary, pattern, complement, both
@@ -313,11 +327,22 @@ def _min_plus(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _scan(values: np.ndarray, combine) -> np.ndarray:
-    """Inclusive scan along axis 1 (Hillis-Steele): ``out[:, i] = combine(out[:, i - 1],
-    values[:, i])`` for an associative ``combine``."""
-    out = values.copy()
+    """Inclusive scan along axis 1: ``out[:, i] = combine(out[:, i - 1], values[:, i])`` for an
+    associative ``combine``, in O(F) work: the F items in about sqrt(F) blocks, scanned in
+    step inside every block at once, then each block's prefix combined with the scan of the
+    blocks' totals (Hillis-Steele over the few blocks)."""
+    num_items = values.shape[1]
+    block = max(1, int(np.ceil(np.sqrt(num_items))))
+    num_blocks = -(-num_items // block)
+    padding = num_blocks * block - num_items          # trailing items: never read back
+    padded = np.concatenate([values, np.repeat(values[:, -1:], padding, axis=1)], axis=1)
+    out = padded.reshape(values.shape[:1] + (num_blocks, block) + values.shape[2:])
+    for i in range(1, block):
+        out[:, :, i] = combine(out[:, :, i - 1], out[:, :, i])
+    totals = out[:, :, -1].copy()
     step = 1
-    while step < out.shape[1]:
-        out[:, step:] = combine(out[:, :-step], out[:, step:])
+    while step < num_blocks:
+        totals[:, step:] = combine(totals[:, :-step], totals[:, step:])
         step *= 2
-    return out
+    out[:, 1:] = combine(totals[:, :-1, None], out[:, 1:])
+    return out.reshape(padded.shape)[:, :num_items]

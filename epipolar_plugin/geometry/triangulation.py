@@ -14,6 +14,15 @@ from typing import Tuple
 
 import numpy as np
 
+from .statistics import all_last, finite_last, sum_last
+
+#: A view agrees *clearly* with a triangulated point when its reprojection error is within this
+#: fraction of the outlier threshold. Robust mode tries no alternative (no other pair of views,
+#: no exchanged left/right joints) for a frame whose views all agree clearly: the margin covers
+#: a wrong view whose error the least squares spread over the others, which can pass the full
+#: threshold (two left/right joints close in one view, a camera facing another).
+CLEAR_AGREEMENT = 0.5
+
 
 def triangulate_dlt(points: np.ndarray, projections: np.ndarray,
                     weights: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
@@ -43,15 +52,15 @@ def triangulate_dlt(points: np.ndarray, projections: np.ndarray,
                          f'{points.shape} and {weights.shape}')
     if projections.shape[-2:] != (3, 4):
         raise ValueError(f'projections must be (..., V, 3, 4), got {projections.shape}')
-    used = (weights > 0) & np.all(np.isfinite(points), axis=-1)
+    used = (weights > 0) & finite_last(points)
     squared = np.where(used, weights, 0.0) ** 2                               # (..., V)
     x = np.where(used, points[..., 0], 0.0)
     y = np.where(used, points[..., 1], 0.0)
     normal = _normal_matrices(x, y, squared, projections)                     # (..., 4, 4)
     points_3d, determinant = _solve_normal(normal)
     depths = _depths(points_3d, projections)
-    valid = ((used.sum(axis=-1) >= 2) & np.all(np.isfinite(points_3d), axis=-1)
-             & (determinant > 0) & np.all((depths > 0) | ~used, axis=-1))
+    valid = ((sum_last(used) >= 2) & finite_last(points_3d) & (determinant > 0)
+             & all_last((depths > 0) | ~used))
     points_3d = np.where(valid[..., None], points_3d, np.nan)
     return points_3d, valid
 
@@ -174,7 +183,7 @@ def robust_triangulation_errors(points: np.ndarray, projections: np.ndarray,
     if not static:
         projections = np.broadcast_to(projections, batch_shape + projections.shape[-3:])
         projections = projections.reshape((-1, num_views, 3, 4))
-    weights = np.where(np.all(np.isfinite(points), axis=-1),
+    weights = np.where(finite_last(points),
                        np.asarray(weights, np.float64).reshape((-1, num_views)), 0.0)
     points_3d, valid = triangulate_dlt(points, projections, weights)
     errors = reprojection_errors(points_3d, points, projections)              # (N, V)
@@ -183,7 +192,7 @@ def robust_triangulation_errors(points: np.ndarray, projections: np.ndarray,
         current = np.where(weights[todo] > 0, np.nan_to_num(errors[todo], nan=np.inf), -1.0)
         worst = np.argmax(current, axis=-1)
         too_far = current[np.arange(len(todo)), worst] > outlier_threshold
-        droppable = too_far & ((weights[todo] > 0).sum(axis=-1) > 2)
+        droppable = too_far & (sum_last(weights[todo] > 0) > 2)
         todo = todo[droppable]
         if not len(todo):
             break
@@ -192,7 +201,7 @@ def robust_triangulation_errors(points: np.ndarray, projections: np.ndarray,
         points_3d[todo], valid[todo] = triangulate_dlt(points[todo], rig, weights[todo])
         errors[todo] = reprojection_errors(points_3d[todo], points[todo], rig)
     used_errors = np.where(weights > 0, errors, 0.0)
-    valid &= np.all(np.nan_to_num(used_errors, nan=np.inf) <= outlier_threshold, axis=-1)
+    valid &= all_last(np.nan_to_num(used_errors, nan=np.inf) <= outlier_threshold)
     points_3d[~valid] = np.nan
     return (points_3d.reshape(batch_shape + (3, )), valid.reshape(batch_shape),
             weights.reshape(batch_shape + (num_views, )),

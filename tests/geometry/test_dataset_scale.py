@@ -113,3 +113,16 @@ def test_min_marginals_of_the_scan_equal_brute_force(num_frames, seed):
             for f, s in enumerate(states):
                 expected[chain, f, s] = min(expected[chain, f, s], cost)
     np.testing.assert_allclose(_min_marginals(unary, transition), expected, rtol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 300), st.integers(0, 2**31 - 1))
+def test_blocked_scan_equals_the_sequential_scan(num_items, seed):
+    """The O(F) blocked scan of min-plus products (any length: full, partial and single
+    blocks) equals the frame-by-frame loop it replaces."""
+    from epipolar_plugin.geometry.swaps import _min_plus, _scan
+    values = np.random.default_rng(seed).uniform(0, 3, (2, num_items, 2, 2))
+    expected = values.copy()
+    for i in range(1, num_items):
+        expected[:, i] = _min_plus(expected[:, i - 1], values[:, i])
+    np.testing.assert_allclose(_scan(values, _min_plus), expected, rtol=1e-12)

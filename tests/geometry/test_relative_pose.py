@@ -83,3 +83,28 @@ def test_translation_scale(two_views):
     scale = np.linalg.norm(translation)
     observed = project(points, rotation, translation)
     assert abs(translation_scale(points, observed, rotation, translation / scale) - scale) < 1e-9
+
+
+def test_recover_pose_matches_opencv(two_views):
+    """The batched cheirality test picks OpenCV's pose and the same good points, also with
+    points behind a camera, far away, outside the mask and noisy."""
+    import cv2
+    from epipolar_plugin.geometry.relative_pose import essential_from_pose, recover_pose
+    points, rotation, translation = two_views
+    rng = np.random.default_rng(3)
+    points = np.concatenate([points, points[:5] * [1, 1, -1], points[5:8] * [1, 1, 80]])
+    ref = project(points, np.eye(3), np.zeros(3)) + rng.normal(0, 1e-3, (len(points), 2))
+    other = project(points, rotation, translation) + rng.normal(0, 1e-3, (len(points), 2))
+    mask = rng.uniform(size=len(points)) > 0.1
+    for sign in (1, -1):
+        essential = sign * essential_from_pose(rotation, translation / np.linalg.norm(
+            translation))
+        expected = cv2.recoverPose(essential, ref, other, np.eye(3),
+                                   mask=mask.astype(np.uint8)[:, None])
+        count, found_rotation, found_translation, good = recover_pose(essential, ref, other,
+                                                                      mask)
+        assert count == expected[0] and 0 < count < mask.sum()
+        np.testing.assert_allclose(found_rotation, expected[1], atol=1e-12)
+        np.testing.assert_allclose(found_translation, expected[2].ravel(), atol=1e-12)
+        np.testing.assert_array_equal(good, expected[3].ravel() > 0)
+        assert _angle_rad(found_rotation, rotation) < 1e-2
