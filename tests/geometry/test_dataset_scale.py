@@ -11,7 +11,8 @@ from epipolar_plugin.geometry import LabelOptions, make_pseudo_labels, triangula
 from epipolar_plugin.geometry import parallel
 from epipolar_plugin.geometry.observations import spread_frames
 from epipolar_plugin.geometry.self_calibration import gate_views
-from epipolar_plugin.geometry.statistics import nan_median
+from epipolar_plugin.geometry.statistics import (all_last, any_last, finite_last, nan_median,
+                                                  sum_last)
 from epipolar_plugin.synthetic import DetectorFailures, make_scene
 
 from .test_robust_pseudo_labels import n_mpjpe_mm
@@ -55,7 +56,7 @@ def test_static_and_per_point_triangulation_agree_and_recover_exact_points():
     np.testing.assert_allclose(per_point, static, atol=1e-12)
 
 
-def test_gating_does_not_depend_on_the_chunks(monkeypatch):
+def test_gating_does_not_depend_on_the_chunks_nor_on_skipping_clear_frames(monkeypatch):
     scene = make_scene(120, 4, seed=41, failures=DetectorFailures(bad_view=1))
     labels = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion)
     from epipolar_plugin.geometry.observations import observe
@@ -68,6 +69,10 @@ def test_gating_does_not_depend_on_the_chunks(monkeypatch):
     assert len(parallel.frame_chunks(120)) == 18
     np.testing.assert_array_equal(gate_views(*arguments), whole)
     assert whole[:, 1].mean() < 0.8 < whole[:, 0].mean()       # the bad view is gated out
+    # frames whose views all agree clearly skip the pairs of views: the same choice
+    from epipolar_plugin.geometry import self_calibration
+    monkeypatch.setattr(self_calibration, 'CLEAR_AGREEMENT', 0.0)      # every frame's pairs
+    np.testing.assert_array_equal(gate_views(*arguments), whole)
 
 
 def test_rig_from_a_subset_of_frames_labels_every_frame_as_well():
@@ -93,6 +98,20 @@ def test_sessions_in_other_processes_give_the_same_labels():
     together = make_pseudo_labels(*inputs, session=scene.session, workers=2)
     for key, value in alone.as_dict().items():
         np.testing.assert_array_equal(together.as_dict()[key], value, err_msg=key)
+
+
+@settings(max_examples=50, deadline=None)
+@given(hnp.arrays(np.float64, st.tuples(st.integers(0, 20), st.integers(0, 3), st.integers(0, 5)),
+                  elements=st.one_of(st.just(np.nan), st.just(np.inf), st.just(-np.inf),
+                                     st.floats(-1e6, 1e6))))
+def test_short_axis_reductions_equal_numpy(values):
+    mask = values > 0
+    np.testing.assert_array_equal(all_last(mask), np.all(mask, axis=-1))
+    np.testing.assert_array_equal(any_last(mask), np.any(mask, axis=-1))
+    np.testing.assert_array_equal(finite_last(values), np.all(np.isfinite(values), axis=-1))
+    np.testing.assert_array_equal(sum_last(mask), np.sum(mask, axis=-1))
+    finite = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+    np.testing.assert_allclose(sum_last(finite), np.sum(finite, axis=-1), rtol=1e-12, atol=1e-6)
 
 
 @settings(max_examples=30, deadline=None)
