@@ -75,6 +75,14 @@ class _Problem:
             start += size
         self.focal_start = start
         self.point_start = start + (self.num_views if refine_focal else 0)
+        # an observation depends only on its own view's camera parameters (and focal): the
+        # columns of each view's L parameters, padded with point_start (a column dropped later)
+        self.view_columns = np.full((self.num_views, 7 if refine_focal else 6),
+                                    self.point_start)
+        for view, part in self.camera_slices.items():
+            self.view_columns[view, :part.stop - part.start] = np.arange(part.start, part.stop)
+        if refine_focal:
+            self.view_columns[:, 6] = self.focal_start + np.arange(self.num_views)
         self.x0 = np.concatenate([np.zeros(self.point_start),
                                   np.asarray(points_3d, np.float64).ravel()])
 
@@ -106,8 +114,9 @@ class _Problem:
         return (self.errors_px(params) * self.sqrt_weights[:, None]).ravel()
 
     def jacobian_blocks(self, params):
-        """d residuals / d params as dense blocks: (M, 2, C) for the camera (and focal)
-        parameters, C = ``point_start``, and (M, 2, 3) for each observation's own point."""
+        """d residuals / d params as dense blocks: (M, 2, L) for the L camera (and focal)
+        parameters of each observation's view (columns ``view_columns[view_index]``; a padded
+        column is 0) and (M, 2, 3) for each observation's own point."""
         rotations, translations, focal_scale, points_3d = self.unpack(params)
         views, num_obs = self.view_index, len(self.view_index)
         rotated = np.einsum('mij,mj->mi', rotations[views], points_3d[self.point_index])
@@ -118,23 +127,22 @@ class _Problem:
         d_projection[:, 0, 0] = d_projection[:, 1, 1] = 1.0 / depth
         d_projection[:, :, 2] = -camera[:, :2] / depth[:, None] ** 2
         d_camera = gain * d_projection                      # d residual / d camera point
-        cameras = np.zeros((num_obs, 2, self.point_start))
+        cameras = np.zeros((num_obs, 2, self.view_columns.shape[1]))
         for view, part in self.camera_slices.items():
             mine = views == view
             # d(exp(w) R0 X) / dw = -[R X]_x J_l(w)
             d_rotation = -_skew(rotated[mine]) @ _left_jacobian(params[part][:3])
-            cameras[mine, :, part.start:part.start + 3] = d_camera[mine] @ d_rotation
+            cameras[mine, :, :3] = d_camera[mine] @ d_rotation
             if view == self.scale_view:
                 moved = self.translations0[view] + params[part][3:] @ self.scale_basis
                 norm = np.linalg.norm(moved)
                 unit = moved / norm
                 d_unit = (np.eye(3) - np.outer(unit, unit)) / norm @ self.scale_basis.T
-                cameras[mine, :, part.start + 3:part.stop] = d_camera[mine] @ d_unit
+                cameras[mine, :, 3:5] = d_camera[mine] @ d_unit
             else:
-                cameras[mine, :, part.start + 3:part.stop] = d_camera[mine]
+                cameras[mine, :, 3:6] = d_camera[mine]
         if self.refine_focal:
-            cameras[np.arange(num_obs), :, self.focal_start + views] = \
-                gain[:, :, 0] * camera[:, :2] / depth[:, None]
+            cameras[:, :, 6] = gain[:, :, 0] * camera[:, :2] / depth[:, None]
         return cameras, d_camera @ rotations[views]
 
 
@@ -201,17 +209,30 @@ def _levenberg_marquardt(problem: _Problem, scale: float, max_iterations: int):
     residuals = problem.residuals(x).reshape(-1, 2)
     cost = _robust_cost(residuals, scale)
     initial_cost, damping, message = cost, 1e-3, 'maximum number of iterations reached'
+    num_cameras = problem.point_start
+    columns = problem.view_columns[problem.view_index]                        # (M, L)
+    of_view = [np.flatnonzero(problem.view_index == view) for view in range(problem.num_views)]
     for _ in range(max_iterations):
         cameras, points = problem.jacobian_blocks(x)
         irls = 1.0 / (1.0 + np.sum(residuals**2, axis=1) / scale**2)         # (M,)
         weighted_cameras = irls[:, None, None] * cameras
         weighted_points = irls[:, None, None] * points
-        num_cameras = cameras.shape[-1]     # matrix products (BLAS) for the large sums
-        h_cc = weighted_cameras.reshape(-1, num_cameras).T @ cameras.reshape(-1, num_cameras)
         h_pp = _sum_per_point(_outer_sum(weighted_points, points), starts)
-        h_cp = _sum_per_point(_outer_sum(weighted_cameras, points), starts)
-        g_c = weighted_cameras.reshape(-1, num_cameras).T @ residuals.reshape(-1)
         g_p = _sum_per_point(np.sum(weighted_points * residuals[:, :, None], axis=1), starts)
+        # the camera blocks are per view: H_cc is block-diagonal, and each (point, view) has
+        # one observation, so H_cp's blocks are the observations' own (one column padding)
+        h_cc = np.zeros((num_cameras + 1, num_cameras + 1))
+        g_c = np.zeros(num_cameras + 1)
+        for view, rows in enumerate(of_view):
+            if not len(rows):
+                continue
+            mine = problem.view_columns[view]
+            weighted = weighted_cameras[rows].reshape(2 * len(rows), -1)
+            h_cc[np.ix_(mine, mine)] = weighted.T @ cameras[rows].reshape(2 * len(rows), -1)
+            g_c[mine] = weighted.T @ residuals[rows].reshape(-1)
+        h_cp = np.zeros((problem.num_points, num_cameras + 1, 3))
+        h_cp[problem.point_index[:, None], columns] = _outer_sum(weighted_cameras, points)
+        h_cc, g_c, h_cp = h_cc[:-1, :-1], g_c[:-1], h_cp[:, :-1]
         while True:
             a_cc = h_cc + damping * np.diag(np.diag(h_cc) + 1e-12)
             a_pp = h_pp + damping * (np.eye(3) * (np.diagonal(h_pp, axis1=1, axis2=2)[:, :, None]

@@ -11,7 +11,6 @@ import numpy as np
 
 from .statuses import FrameStatus
 from .statistics import nan_median
-from .triangulation import reprojection_errors
 
 
 def find_rig_changes(frame_error_px: np.ndarray, window: int = 25, ratio: float = 2.0,
@@ -56,14 +55,14 @@ def find_rig_changes(frame_error_px: np.ndarray, window: int = 25, ratio: float 
     return changes
 
 
-def reprojection_quality(keypoints_3d, points, cameras, confident, has_pose, used, focal,
-                         threshold_px, flag_fraction):
+def reprojection_quality(label_errors, confident, has_pose, used, focal, threshold_px,
+                         flag_fraction):
     """Reprojection-based quality scores of the labels and each view's fraction of confident
     joints within ``threshold_px`` of the labels.
 
     Args:
-        keypoints_3d: (F, J, 3) labels. points: (F, J, V, 2) normalized detections.
-        cameras: (V, 3, 4) ``[R | t]`` of a static rig or (F, 1, V, 3, 4) per frame.
+        label_errors: (F, J, V) distances between the detections and the labels' projections,
+            normalized units (NaN where a label is invalid).
         confident: (V, F, J). has_pose, used: (F, V) bool.
         focal: (V,) pixels. threshold_px: the outlier threshold. flag_fraction: a view with
             more bad frames than this is flagged.
@@ -73,7 +72,7 @@ def reprojection_quality(keypoints_3d, points, cameras, confident, has_pose, use
         ``view_bad_fraction`` (V,), ``view_flagged`` (V,) (see
         :class:`.label_result.PseudoLabels`) and the (V,) consistent fractions.
     """
-    errors = reprojection_errors(keypoints_3d, points, cameras) * focal                # (F, J, V)
+    errors = label_errors * focal                                                       # (F, J, V)
     errors = np.where(np.moveaxis(confident, 0, 2) & has_pose[:, None], errors, np.nan)
     frame_view = nan_median(errors, axis=1)                                             # (F, V)
     frame = nan_median(np.where(used, frame_view, np.nan), axis=1)

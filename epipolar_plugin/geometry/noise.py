@@ -17,6 +17,7 @@ from typing import Optional
 
 import numpy as np
 
+from .observations import person_size, spread_frames
 from .parallel import thread_map
 from .relative_pose import (essential_from_pose, estimate_relative_pose,
                             signed_sampson_error)
@@ -50,17 +51,20 @@ class Thresholds:
 def session_thresholds(normalized: np.ndarray, confident: np.ndarray, focal: np.ndarray,
                        ransac_threshold: float, outlier_threshold: float,
                        ransac_threshold_px: Optional[float], outlier_threshold_px: Optional[float],
-                       measure: bool, min_angle_deg: float, seed: int) -> Thresholds:
+                       measure: bool, min_angle_deg: float, seed: int,
+                       max_frames: int = 0) -> Thresholds:
     """Noise-relative thresholds (``ransac_threshold`` and ``outlier_threshold`` noise sigmas)
     in pixels, unless given in pixels.
 
     The noise is :func:`estimate_noise` (when ``measure``: a pooled rig), at least
-    ``MIN_NOISE`` of the person's size, ``DEFAULT_NOISE`` of it where not measured.
+    ``MIN_NOISE`` of the person's size, ``DEFAULT_NOISE`` of it where not measured; both are
+    measured on at most ``max_frames`` frames, evenly spread (0: all).
 
     Args:
         normalized: (V, F, J, 2). confident: (V, F, J). focal: (V,) pixels.
     """
-    from .observations import person_size
+    frames = spread_frames(normalized.shape[1], max_frames)
+    normalized, confident = normalized[:, frames], confident[:, frames]
     size = person_size(normalized, confident)                             # (V,) normalized
     # one size for the rig (thresholds are converted to normalized units with the mean
     # focal); a session without a person anywhere cannot be labelled anyway

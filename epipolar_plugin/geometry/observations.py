@@ -80,11 +80,13 @@ def person_size(normalized: np.ndarray, confident: np.ndarray,
     Args:
         normalized: (V, F, J, 2). confident: (V, F, J) bool.
     """
-    points = np.where(confident[..., None], normalized, np.nan)
+    chosen = confident[..., None]
+    extent = (np.where(chosen, normalized, -np.inf).max(axis=2)
+              - np.where(chosen, normalized, np.inf).min(axis=2))            # (V, F, 2)
     enough = confident.sum(axis=-1) >= min_joints                         # (V, F)
-    with warnings.catch_warnings():       # frames (and views) without joints stay NaN
+    diagonal = np.hypot(extent[..., 0], extent[..., 1])
+    with warnings.catch_warnings():       # views without such a frame stay NaN
         warnings.simplefilter('ignore', RuntimeWarning)
-        diagonal = np.linalg.norm(np.nanmax(points, axis=2) - np.nanmin(points, axis=2), axis=-1)
         return np.nanmedian(np.where(enough, diagonal, np.nan), axis=1)
 
 
@@ -109,7 +111,7 @@ def check_multiview_inputs(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
         array = np.asarray(value)
         if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
             fail(key, f'must be a float array, got dtype {array.dtype}')
-        return array.astype(np.float64)
+        return np.asarray(array, np.float64)      # float64 input: no copy
 
     keypoints_2d = as_float('keypoints_2d', keypoints_2d)
     if keypoints_2d.ndim != 4 or keypoints_2d.shape[-1] != 3:

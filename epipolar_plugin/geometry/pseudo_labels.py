@@ -36,7 +36,7 @@ from .observations import Observations, check_multiview_inputs, check_session, o
 from .parallel import frame_chunks, thread_map
 from .statuses import FrameStatus, JointStatus
 from .synchronization import estimate_frame_offsets, shift_frames
-from .triangulation import triangulate_robust, triangulation_angle_deg
+from .triangulation import robust_triangulation_errors, triangulation_angle_deg
 
 
 #: Fewest frames for which independent sessions go to other processes by default (below,
@@ -93,15 +93,23 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
         context = multiprocessing.get_context(
             'fork' if 'fork' in multiprocessing.get_all_start_methods() else 'spawn')
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            futures = [pool.submit(label_session, keypoints_2d[:, part], intrinsics, distortion,
-                                   options, _as_is) for part in frames]
+            futures = [pool.submit(label_session, keypoints_2d[:, _as_slice(part)], intrinsics,
+                                   distortion, options, _as_is) for part in frames]
             labels = [future.result() for future in progress(futures)]
     else:
-        labels = [label_session(keypoints_2d[:, part], intrinsics, distortion, options, progress)
-                  for part in frames]
+        labels = [label_session(keypoints_2d[:, _as_slice(part)], intrinsics, distortion, options,
+                                progress) for part in frames]
     return combine_sessions(list(zip(frames, labels)), session, session_ids, num_frames,
                             options.reference_view, options.mode,
                             options.synchronization.sync == 'apply')
+
+
+def _as_slice(frames: np.ndarray):
+    """Sorted frame indices as a slice when they are consecutive (a view of the keypoints,
+    not a copy), else as they are."""
+    if len(frames) and frames[-1] - frames[0] + 1 == len(frames):
+        return slice(int(frames[0]), int(frames[-1]) + 1)
+    return frames
 
 
 def _as_is(iterable: Iterable) -> Iterable:
@@ -121,7 +129,8 @@ def label_session(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
         observations.normalized, observations.confident, focal, options.pose.ransac_threshold,
         options.triangulation.outlier_threshold, options.pose.ransac_threshold_px,
         options.triangulation.outlier_threshold_px, measure=mode.pooled,
-        min_angle_deg=options.triangulation.min_triangulation_angle_deg, seed=options.seed)
+        min_angle_deg=options.triangulation.min_triangulation_angle_deg, seed=options.seed,
+        max_frames=options.pose.max_pose_frames)
     observations, sync_offset, image_frame = synchronize(keypoints_2d, intrinsics, distortion,
                                                          observations, focal, thresholds,
                                                          options)
@@ -205,12 +214,13 @@ def triangulate_labels(rig: RigEstimate, finite: np.ndarray, focal: np.ndarray,
 
     def triangulate(frames):      # frames are independent: chunks run on all cores
         chunk_cameras = cameras if static else cameras[frames]
-        chunk = triangulate_robust(points[frames], chunk_cameras, frame_weights[frames],
-                                   outlier_threshold=thresholds.outlier_px / focal.mean())
+        chunk = robust_triangulation_errors(points[frames], chunk_cameras,
+                                            frame_weights[frames],
+                                            thresholds.outlier_px / focal.mean())
         return chunk + (triangulation_angle_deg(chunk[0], chunk_cameras, chunk[2]), )
 
     chunks = thread_map(triangulate, frame_chunks(num_frames))   # at least one chunk
-    keypoints_3d, valid, kept, angle = (np.concatenate(parts) for parts in zip(*chunks))
+    keypoints_3d, valid, kept, errors, angle = (np.concatenate(parts) for parts in zip(*chunks))
     narrow = valid & (angle < options.triangulation.min_triangulation_angle_deg)
     valid &= ~narrow
 
@@ -232,8 +242,8 @@ def triangulate_labels(rig: RigEstimate, finite: np.ndarray, focal: np.ndarray,
         frame_status[f] = frame_failure(rig.view_status[f], reference_view)
     frame_status[~frame_failed & ~valid.any(axis=1)] = FrameStatus.NO_VALID_JOINT
     quality, consistent = reprojection_quality(
-        keypoints_3d, points, cameras, confident, has_pose, used, focal, thresholds.outlier_px,
-        options.triangulation.flag_fraction)
+        np.where(valid[..., None], errors, np.nan), confident, has_pose, used, focal,
+        thresholds.outlier_px, options.triangulation.flag_fraction)
     inlier_ratio = rig.inlier_ratio
     if inlier_ratio is None:   # no single RANSAC per view: the joints consistent with the labels
         inlier_ratio = np.broadcast_to(consistent, (num_frames, num_views)).copy()

@@ -221,13 +221,18 @@ def triangulation_angle_deg(points_3d: np.ndarray, projections: np.ndarray,
     """
     rotations, translations = projections[..., :3], projections[..., 3]
     centres = -np.einsum('...vji,...vj->...vi', rotations, translations)    # R^T t
-    rays = points_3d[..., None, :] - centres
-    rays /= np.maximum(np.linalg.norm(rays, axis=-1, keepdims=True), 1e-300)
-    best = np.zeros(points_3d.shape[:-1])
+    # views and coordinates first, each (...) slice contiguous: element-wise products of
+    # whole slices (3x faster than np.cross and norms over the short trailing axes)
+    rays = np.ascontiguousarray(np.moveaxis(points_3d[..., None, :] - centres, (-2, -1), (0, 1)))
+    x, y, z = (rays[:, k] / np.maximum(np.sqrt(np.sum(rays**2, axis=1)), 1e-300)
+               for k in range(3))                                            # (V, ...) each
+    seen = np.moveaxis(weights > 0, -1, 0)
+    best = np.zeros(points_3d.shape[:-1])              # the largest squared sine
     num_views = weights.shape[-1]
-    for a in range(num_views):
+    for a in range(num_views):                         # |ray_a x ray_b|^2
         for b in range(a + 1, num_views):
-            sine = np.linalg.norm(np.cross(rays[..., a, :], rays[..., b, :]), axis=-1)
-            sine = np.where((weights[..., a] > 0) & (weights[..., b] > 0), sine, 0.0)
-            best = np.maximum(best, np.nan_to_num(sine))
+            sine = ((y[a] * z[b] - z[a] * y[b])**2 + (z[a] * x[b] - x[a] * z[b])**2
+                    + (x[a] * y[b] - y[a] * x[b])**2)
+            best = np.maximum(best, np.where(seen[a] & seen[b], np.nan_to_num(sine), 0.0))
+    best = np.sqrt(best)
     return np.degrees(np.arcsin(np.clip(best, 0.0, 1.0)))
