@@ -56,8 +56,7 @@ def triangulate_dlt(points: np.ndarray, projections: np.ndarray,
     squared = np.where(used, weights, 0.0) ** 2                               # (..., V)
     x = np.where(used, points[..., 0], 0.0)
     y = np.where(used, points[..., 1], 0.0)
-    normal = _normal_matrices(x, y, squared, projections)                     # (..., 4, 4)
-    points_3d, determinant = _solve_normal(normal)
+    points_3d, determinant = _solve_normal(_normal_equations(x, y, squared, projections))
     depths = _depths(points_3d, projections)
     valid = ((sum_last(used) >= 2) & finite_last(points_3d) & (determinant > 0)
              & all_last((depths > 0) | ~used))
@@ -65,40 +64,52 @@ def triangulate_dlt(points: np.ndarray, projections: np.ndarray,
     return points_3d, valid
 
 
-def _normal_matrices(x, y, squared, projections):
-    """(..., 4, 4) ``sum_v w^2 [(x p2 - p0)(x p2 - p0)^T + (y p2 - p1)(y p2 - p1)^T]``.
+#: The entries of the 4 x 4 normal matrix the solve needs: the symmetric 3 x 3 block's upper
+#: triangle (a, b, c, d, e, f) and the last column's first three.
+_NORMAL_ENTRIES = ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2), (0, 3), (1, 3), (2, 3))
+
+
+def _normal_equations(x, y, squared, projections):
+    """(9, ...) entries ``_NORMAL_ENTRIES`` of ``sum_v w^2 [(x p2 - p0)(x p2 - p0)^T +
+    (y p2 - p1)(y p2 - p1)^T]``, each a contiguous (...) array.
 
     Expanded in the per-view constants ``p2 p2^T``, ``p2 p0^T + p0 p2^T``, ... so that a static
-    rig ((V, 3, 4) projections) needs four (N, V) x (V, 16) matrix products.
+    rig ((V, 3, 4) projections) needs one (9, 4V) x (4V, N) matrix product.
     """
     p0, p1, p2 = projections[..., 0, :], projections[..., 1, :], projections[..., 2, :]
     outer = lambda a, b: a[..., :, None] * b[..., None, :]                   # noqa: E731
     constants = (outer(p2, p2), outer(p2, p0) + outer(p0, p2), outer(p2, p1) + outer(p1, p2),
                  outer(p0, p0) + outer(p1, p1))                               # each (..., V, 4, 4)
-    factors = (squared * (x * x + y * y), -squared * x, -squared * y, squared)  # each (..., V)
-    if projections.ndim == 3:             # a static rig: matrix products over the views
+    rows, columns = np.array(_NORMAL_ENTRIES).T
+    if projections.ndim == 3:             # a static rig: one matrix product over the views
         num_views = projections.shape[0]
-        stacked = np.concatenate([f.reshape(-1, num_views) for f in factors], axis=1)
-        table = np.concatenate([c.reshape(num_views, 16) for c in constants], axis=0)
-        return (stacked @ table).reshape(x.shape[:-1] + (4, 4))
-    return sum(np.einsum('...v,...vij->...ij', f, c) for f, c in zip(factors, constants))
+        stacked = np.empty((4, num_views) + x.shape[:-1])
+        for factor, values in zip(stacked, (squared * (x * x + y * y), -squared * x,
+                                            -squared * y, squared)):
+            factor[...] = np.moveaxis(values, -1, 0)
+        table = np.stack([c[:, rows, columns] for c in constants])           # (4, V, 9)
+        return (table.reshape(4 * num_views, 9).T @ stacked.reshape(4 * num_views, -1)
+                ).reshape((9, ) + x.shape[:-1])
+    factors = (squared * (x * x + y * y), -squared * x, -squared * y, squared)  # each (..., V)
+    normal = sum(np.einsum('...v,...vij->...ij', f, c) for f, c in zip(factors, constants))
+    return np.moveaxis(normal[..., rows, columns], -1, 0)
 
 
-def _solve_normal(normal):
-    """Points (..., 3) solving ``A X = -b`` (A the top-left 3 x 3 of the normal matrix, b its
-    last column) by Cramer's rule, and ``det(A)`` relative to its scale (<= 0: degenerate)."""
-    a, b, c = normal[..., 0, 0], normal[..., 0, 1], normal[..., 0, 2]
-    d, e, f = normal[..., 1, 1], normal[..., 1, 2], normal[..., 2, 2]
-    r = -normal[..., :3, 3]
+def _solve_normal(entries):
+    """Points (..., 3) solving ``A X = -b`` (A the symmetric top-left 3 x 3 of the normal
+    matrix, b its last column; (9, ...) ``entries`` as :func:`_normal_equations`) by Cramer's
+    rule, and ``det(A)`` relative to its scale (<= 0: degenerate)."""
+    a, b, c, d, e, f = entries[:6]
+    r0, r1, r2 = -entries[6], -entries[7], -entries[8]
     cofactor_a, cofactor_b, cofactor_c = d * f - e * e, c * e - b * f, b * e - c * d
     determinant = a * cofactor_a + b * cofactor_b + c * cofactor_c
     scale = (a + d + f) ** 3
     with np.errstate(divide='ignore', invalid='ignore'):
         inverse = 1.0 / determinant
         points = np.stack([
-            (cofactor_a * r[..., 0] + cofactor_b * r[..., 1] + cofactor_c * r[..., 2]),
-            (cofactor_b * r[..., 0] + (a * f - c * c) * r[..., 1] + (b * c - a * e) * r[..., 2]),
-            (cofactor_c * r[..., 0] + (b * c - a * e) * r[..., 1] + (a * d - b * b) * r[..., 2]),
+            (cofactor_a * r0 + cofactor_b * r1 + cofactor_c * r2),
+            (cofactor_b * r0 + (a * f - c * c) * r1 + (b * c - a * e) * r2),
+            (cofactor_c * r0 + (b * c - a * e) * r1 + (a * d - b * b) * r2),
         ], axis=-1) * inverse[..., None]
         relative = np.where(scale > 0, determinant / scale, 0.0)
     return points, np.where(relative > 1e-12, relative, 0.0)
