@@ -45,18 +45,13 @@ from .rig_assembly import pairwise_poses, rig_around_hub, to_reference
 from .statistics import nan_median
 from .statuses import ViewStatus
 from .swaps import H36M_FLIP_PAIRS, find_swaps, flip_permutation
-from .triangulation import (distances, project_to_views, triangulate_dlt,
+from .triangulation import (CLEAR_AGREEMENT, distances, project_to_views, triangulate_dlt,
                             triangulate_robust, triangulation_angle_deg)
 
 #: Fewest joints the other views triangulate for a view's resection.
 MIN_RESECTION_POINTS = 20
 #: PnP RANSAC on at most this many of them.
 MAX_RESECTION_POINTS = 4000
-#: A frame's views agree *clearly* with the joints all of them triangulate when each view's
-#: median error is within this fraction of the outlier threshold; the gate then tries no pair
-#: of views there. The margin covers a wrong view whose error the least squares spread over
-#: the others, which can pass the full threshold (a camera facing another across the subject).
-CLEAR_AGREEMENT = 0.5
 
 
 @dataclass
@@ -339,7 +334,7 @@ def gate_views(observations: Observations, rotations: np.ndarray, translations: 
     triangulate badly and win no support, so the choice stays sound; a rig of 2 views is never
     gated. The errors ignore left/right names (a joint of ``flip_pairs`` is as far as the
     nearer of the two points), so a view with swapped limbs is kept for the swap handling to
-    put right. A frame whose views all agree clearly (:data:`CLEAR_AGREEMENT`)
+    put right. A frame whose views all agree clearly (:data:`.triangulation.CLEAR_AGREEMENT`)
     with the joints all of them triangulate keeps them all: no pair is tried. Frames are
     independent: chunks of them run on all cores.
     """

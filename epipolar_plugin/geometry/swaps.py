@@ -1,10 +1,10 @@
 """Left/right swaps of 2D detectors, found and undone from multi-view geometry and time.
 
 A detector that sees a person from behind often names the left limbs right and vice versa.
-For one left/right joint pair in one frame where a view disagrees with the pair as detected
-(beyond the outlier threshold) or has its two detections nearer the other joint's point (the
-other frames keep their names), every *pattern* of views whose detections are exchanged (2^V)
-is triangulated and scored by its reprojection error. A pattern and its
+For one left/right joint pair in one frame whose views do not all agree clearly with the pair
+as detected (:data:`.triangulation.CLEAR_AGREEMENT`; the others keep their names), every
+*pattern* of views whose detections are exchanged (2^V) is triangulated and scored by its
+reprojection error. A pattern and its
 complement (within the views that see both joints) always fit equally well: they give the same
 two 3D points, named the other way round. Geometry alone therefore only says *which views
 disagree*; which side is right comes from two priors, combined by a two-state Viterbi pass over
@@ -29,7 +29,7 @@ import numpy as np
 
 from .parallel import thread_map
 from .statistics import any_last, sum_last
-from .triangulation import (distances, project_to_views, robust_triangulation_errors,
+from .triangulation import (CLEAR_AGREEMENT, robust_triangulation_errors,
                             triangulate_robust)
 
 #: Human3.6M 17-joint order: (left, right) pairs a detector may exchange.
@@ -172,15 +172,12 @@ def find_swaps(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
         left, right = pair
         pair_points, pair_weights = points[:, [left, right]], weights[:, [left, right]]
         both = np.all(pair_weights > 0, axis=1)                               # (F, V)
-        named, valid, _, errors = robust_triangulation_errors(pair_points, projections,
-                                                              pair_weights, outlier_threshold)
-        # the patterns are tried only in frames with a view of both joints that disagrees with
-        # the points as detected or whose detections lie nearer the other joint's point
-        crossed = distances(project_to_views(named[:, ::-1], projections), pair_points)
-        agree = valid[:, :, None] & (errors <= outlier_threshold)             # (F, 2, V)
-        nearer_crossed = crossed[:, 0] + crossed[:, 1] < errors[:, 0] + errors[:, 1]
-        disagree = np.flatnonzero(any_last(both & (~(agree[:, 0] & agree[:, 1])
-                                                   | nearer_crossed))
+        named, _, _, errors = robust_triangulation_errors(pair_points, projections,
+                                                          pair_weights, outlier_threshold)
+        # a frame whose views of both joints all agree clearly with the points as detected
+        # has no view to exchange: the patterns are tried only on the others
+        clear = errors <= CLEAR_AGREEMENT * outlier_threshold                 # (F, 2, V)
+        disagree = np.flatnonzero(any_last(both & ~(clear[:, 0] & clear[:, 1]))
                                   & (sum_last(both) >= 2))
         costs = _pattern_costs(pair_points[disagree], projections, pair_weights[disagree],
                                patterns, both[disagree], outlier_threshold)   # (K, D)

@@ -16,6 +16,13 @@ import numpy as np
 
 from .statistics import all_last, finite_last, sum_last
 
+#: A view agrees *clearly* with a triangulated point when its reprojection error is within this
+#: fraction of the outlier threshold. Robust mode tries no alternative (no other pair of views,
+#: no exchanged left/right joints) for a frame whose views all agree clearly: the margin covers
+#: a wrong view whose error the least squares spread over the others, which can pass the full
+#: threshold (two left/right joints close in one view, a camera facing another).
+CLEAR_AGREEMENT = 0.5
+
 
 def triangulate_dlt(points: np.ndarray, projections: np.ndarray,
                     weights: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
