@@ -172,11 +172,11 @@ def find_swaps(points: np.ndarray, projections: np.ndarray, weights: np.ndarray,
         left, right = pair
         pair_points, pair_weights = points[:, [left, right]], weights[:, [left, right]]
         both = np.all(pair_weights > 0, axis=1)                               # (F, V)
-        named, _, _, errors = robust_triangulation_errors(pair_points, projections,
-                                                          pair_weights, outlier_threshold)
+        named, valid, _, errors = robust_triangulation_errors(pair_points, projections,
+                                                              pair_weights, outlier_threshold)
         # a frame whose views of both joints all agree clearly with the points as detected
         # has no view to exchange: the patterns are tried only on the others
-        clear = errors <= CLEAR_AGREEMENT * outlier_threshold                 # (F, 2, V)
+        clear = valid[:, :, None] & (errors <= CLEAR_AGREEMENT * outlier_threshold)  # (F,2,V)
         disagree = np.flatnonzero(any_last(both & ~(clear[:, 0] & clear[:, 1]))
                                   & (sum_last(both) >= 2))
         costs = _pattern_costs(pair_points[disagree], projections, pair_weights[disagree],
