@@ -12,6 +12,8 @@ from typing import Optional
 import cv2
 import numpy as np
 
+from .statistics import finite_last
+
 VALID_DISTORTION_LENGTHS = (4, 5, 8)
 UNDISTORT_CRITERIA = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 40, 1e-10)
 
@@ -57,7 +59,7 @@ def pixel_to_normalized(points: np.ndarray,
         raise ValueError(f'points must have shape (..., 2), got {points.shape}')
     flat = points.reshape(-1, 2)
     out = np.full_like(flat, np.nan)
-    finite = np.all(np.isfinite(flat), axis=1)
+    finite = finite_last(flat)
     if distortion is None:
         homogeneous = np.concatenate([flat[finite], np.ones((finite.sum(), 1))], axis=1)
         normalized = homogeneous @ np.linalg.inv(intrinsics).T

@@ -11,6 +11,7 @@ import numpy as np
 
 from .camera import pixel_to_normalized
 from .parallel import thread_map
+from .statistics import finite_last
 
 
 @dataclass
@@ -61,7 +62,7 @@ def observe(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
         lambda v: pixel_to_normalized(keypoints_2d[v, ..., :2], intrinsics[v],
                                       None if distortion is None else distortion[v]),
         range(len(keypoints_2d))))
-    finite = np.all(np.isfinite(keypoints_2d), axis=-1)
+    finite = finite_last(keypoints_2d)
     scores = np.where(finite, keypoints_2d[..., 2], 0.0)
     confident = finite & (scores >= min_score) & (scores > 0)
     return Observations(normalized, finite, scores, confident)

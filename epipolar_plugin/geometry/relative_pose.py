@@ -22,6 +22,7 @@ import numpy as np
 from scipy.optimize import least_squares
 from scipy.spatial.transform import Rotation
 
+from .statistics import finite_last
 from .statuses import ViewStatus
 from .triangulation import triangulate_dlt
 
@@ -114,7 +115,7 @@ def estimate_relative_pose(points_ref: np.ndarray,
         raise ValueError(f'points_ref and points_other must both be (N, 2), got '
                          f'{points_ref.shape} and {points_other.shape}')
     num_points = len(points_ref)
-    finite = np.all(np.isfinite(points_ref), axis=1) & np.all(np.isfinite(points_other), axis=1)
+    finite = finite_last(points_ref) & finite_last(points_other)
     index = np.flatnonzero(finite)
     if len(index) < max(min_points, MIN_SOLVER_POINTS):
         return _failed(ViewStatus.TOO_FEW_POINTS, num_points)
@@ -270,7 +271,7 @@ def refine_relative_pose(pose: RelativePose,
     """
     if not pose.ok:
         return pose
-    finite = np.all(np.isfinite(points_ref), axis=1) & np.all(np.isfinite(points_other), axis=1)
+    finite = finite_last(points_ref) & finite_last(points_other)
     index = np.flatnonzero(finite)
     if len(index) > max_points:
         index = np.random.default_rng(seed).choice(index, max_points, replace=False)
@@ -311,7 +312,7 @@ def translation_scale(points_3d: np.ndarray, points_view: np.ndarray, rotation: 
     Returns:
         s (> 0 when the geometry agrees), or NaN with fewer than 3 usable points.
     """
-    usable = np.all(np.isfinite(points_3d), axis=1) & np.all(np.isfinite(points_view), axis=1)
+    usable = finite_last(points_3d) & finite_last(points_view)
     if usable.sum() < 3:
         return float('nan')
     rays = np.concatenate([points_view[usable], np.ones((usable.sum(), 1))], axis=1)
