@@ -49,9 +49,10 @@ class PoseOptions:
     max_ransac_points: int = _option(
         4000, 'pooled modes: RANSAC on at most this many correspondences per view pair')
     max_pose_frames: int = _option(
-        1000, 'pooled modes: the rig is estimated from at most this many frames of a session, '
-        'evenly spread (0: all); every frame is still labelled. 1000: at 10,000 frames, 500 '
-        'to 2000 and all gave the same N-MPJPE within 1 %% (README, "Speed at dataset scale")')
+        1000, "the rig (pooled modes), the detector's noise and the person's size are estimated "
+        'from at most this many frames of a session, evenly spread (0: all); every frame is '
+        'still labelled. 1000: at 10,000 frames, 500 to 2000 and all gave the same N-MPJPE '
+        'within 1 %% (README, "Speed at dataset scale")')
 
 
 @dataclass
