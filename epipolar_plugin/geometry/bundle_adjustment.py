@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from .relative_pose import tangent_basis
+from .relative_pose import left_jacobian, skew, tangent_basis
 
 MIN_DEPTH = 1e-6
 
@@ -131,7 +131,7 @@ class _Problem:
         for view, part in self.camera_slices.items():
             mine = views == view
             # d(exp(w) R0 X) / dw = -[R X]_x J_l(w)
-            d_rotation = -_skew(rotated[mine]) @ _left_jacobian(params[part][:3])
+            d_rotation = -skew(rotated[mine]) @ left_jacobian(params[part][:3])
             cameras[mine, :, :3] = d_camera[mine] @ d_rotation
             if view == self.scale_view:
                 moved = self.translations0[view] + params[part][3:] @ self.scale_basis
@@ -305,22 +305,3 @@ def _robust_cost(residuals: np.ndarray, scale: float) -> float:
     """Cauchy cost of (M, 2) residuals: 0.5 * scale^2 * sum over observations of
     log(1 + |r|^2 / scale^2)."""
     return float(0.5 * scale**2 * np.sum(np.log1p(np.sum(residuals**2, axis=1) / scale**2)))
-
-
-def _skew(vectors: np.ndarray) -> np.ndarray:
-    """(N, 3) -> (N, 3, 3) cross-product matrices ``[v]_x``."""
-    out = np.zeros(vectors.shape[:-1] + (3, 3))
-    out[..., 0, 1], out[..., 0, 2] = -vectors[..., 2], vectors[..., 1]
-    out[..., 1, 0], out[..., 1, 2] = vectors[..., 2], -vectors[..., 0]
-    out[..., 2, 0], out[..., 2, 1] = -vectors[..., 1], vectors[..., 0]
-    return out
-
-
-def _left_jacobian(rotvec: np.ndarray) -> np.ndarray:
-    """(3, 3) left Jacobian of SO(3) at a rotation vector: d exp(w) ~ [J_l(w) dw] exp(w)."""
-    angle = np.linalg.norm(rotvec)
-    skew = _skew(rotvec)
-    if angle < 1e-8:
-        return np.eye(3) + 0.5 * skew
-    return (np.eye(3) + (1 - np.cos(angle)) / angle**2 * skew
-            + (angle - np.sin(angle)) / angle**3 * skew @ skew)

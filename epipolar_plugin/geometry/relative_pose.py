@@ -205,11 +205,28 @@ def recover_pose(essential: np.ndarray, points_ref: np.ndarray, points_other: np
     return best
 
 
+def skew(vectors: np.ndarray) -> np.ndarray:
+    """(..., 3) -> (..., 3, 3) cross-product matrices ``[v]_x``."""
+    out = np.zeros(vectors.shape[:-1] + (3, 3))
+    out[..., 0, 1], out[..., 0, 2] = -vectors[..., 2], vectors[..., 1]
+    out[..., 1, 0], out[..., 1, 2] = vectors[..., 2], -vectors[..., 0]
+    out[..., 2, 0], out[..., 2, 1] = -vectors[..., 1], vectors[..., 0]
+    return out
+
+
+def left_jacobian(rotvec: np.ndarray) -> np.ndarray:
+    """(3, 3) left Jacobian of SO(3) at a rotation vector: d exp(w) ~ [J_l(w) dw] exp(w)."""
+    angle = np.linalg.norm(rotvec)
+    cross = skew(rotvec)
+    if angle < 1e-8:
+        return np.eye(3) + 0.5 * cross
+    return (np.eye(3) + (1 - np.cos(angle)) / angle**2 * cross
+            + (angle - np.sin(angle)) / angle**3 * cross @ cross)
+
+
 def essential_from_pose(rotation: np.ndarray, translation: np.ndarray) -> np.ndarray:
     """``E = [t]_x R``: (3, 3) with ``x_view^T E x_ref = 0``."""
-    tx, ty, tz = translation
-    skew = np.array([[0.0, -tz, ty], [tz, 0.0, -tx], [-ty, tx, 0.0]])
-    return skew @ rotation
+    return skew(np.asarray(translation, np.float64)) @ rotation
 
 
 def sampson_distance(essential: np.ndarray, points_ref: np.ndarray,
@@ -221,15 +238,50 @@ def sampson_distance(essential: np.ndarray, points_ref: np.ndarray,
 def signed_sampson_error(essential: np.ndarray, points_ref: np.ndarray,
                          points_other: np.ndarray) -> np.ndarray:
     """(N,) signed first-order distance ``x_o^T E x_r / |grad|`` (smooth at 0, unlike its root)."""
+    algebraic, denominator = _sampson_parts(essential, *_homogeneous(points_ref, points_other))
+    return algebraic / np.sqrt(np.maximum(denominator, 1e-300))
+
+
+def signed_sampson_jacobian(rotation: np.ndarray, translation: np.ndarray,
+                            d_rotations: np.ndarray, d_translations: np.ndarray,
+                            points_ref: np.ndarray, points_other: np.ndarray) -> np.ndarray:
+    """(N, K) derivatives of :func:`signed_sampson_error` of ``E = [t]_x R`` along K directions
+    of the pose, each given by its ``dR`` (K, 3, 3) and ``dt`` (K, 3) (quotient rule on
+    ``n / sqrt(a)``: ``dn / sqrt(a) - n da / (2 a^1.5)``)."""
+    x_ref, x_other = _homogeneous(points_ref, points_other)
+    essential = essential_from_pose(rotation, translation)
+    algebraic, denominator = _sampson_parts(essential, x_ref, x_other)
+    e_x_ref, et_x_other = x_ref @ essential.T, x_other @ essential
+    root = np.sqrt(np.maximum(denominator, 1e-300))
+    out = np.empty((len(x_ref), len(d_rotations)))
+    for k, (d_rotation, d_translation) in enumerate(zip(d_rotations, d_translations)):
+        d_essential = skew(translation) @ d_rotation + skew(d_translation) @ rotation
+        d_e_x_ref, d_et_x_other = x_ref @ d_essential.T, x_other @ d_essential
+        d_algebraic = (x_other[:, 0] * d_e_x_ref[:, 0] + x_other[:, 1] * d_e_x_ref[:, 1]
+                       + x_other[:, 2] * d_e_x_ref[:, 2])
+        d_denominator = 2 * (e_x_ref[:, 0] * d_e_x_ref[:, 0] + e_x_ref[:, 1] * d_e_x_ref[:, 1]
+                             + et_x_other[:, 0] * d_et_x_other[:, 0]
+                             + et_x_other[:, 1] * d_et_x_other[:, 1])
+        out[:, k] = d_algebraic / root - algebraic * d_denominator / (2 * root**3)
+    return out
+
+
+def _homogeneous(points_ref, points_other):
+    """(N, 3) homogeneous coordinates of (N, 2) correspondences."""
     ones = np.ones((len(points_ref), 1))
-    x_ref = np.concatenate([points_ref, ones], axis=1)
-    x_other = np.concatenate([points_other, ones], axis=1)
+    return (np.concatenate([points_ref, ones], axis=1),
+            np.concatenate([points_other, ones], axis=1))
+
+
+def _sampson_parts(essential, x_ref, x_other):
+    """(N,) ``x_o^T E x_r`` and the squared norm of its gradient in the four coordinates."""
     e_x_ref = x_ref @ essential.T          # E x_r
     et_x_other = x_other @ essential       # E^T x_o
-    algebraic = np.sum(x_other * e_x_ref, axis=1)
+    algebraic = (x_other[:, 0] * e_x_ref[:, 0] + x_other[:, 1] * e_x_ref[:, 1]
+                 + x_other[:, 2] * e_x_ref[:, 2])
     denominator = (e_x_ref[:, 0] ** 2 + e_x_ref[:, 1] ** 2 + et_x_other[:, 0] ** 2 +
                    et_x_other[:, 1] ** 2)
-    return algebraic / np.sqrt(np.maximum(denominator, 1e-300))
+    return algebraic, denominator
 
 
 def tangent_basis(direction: np.ndarray) -> np.ndarray:
@@ -287,8 +339,20 @@ def refine_relative_pose(pose: RelativePose,
         rotation, translation = unpack(params)
         return signed_sampson_error(essential_from_pose(rotation, translation), p_ref, p_other)
 
-    result = least_squares(residuals, np.zeros(5), loss='cauchy', f_scale=loss_scale,
-                           method='trf', x_scale='jac', ftol=1e-12, xtol=1e-12, gtol=1e-12)
+    def jacobian(params):       # analytic: a finite-difference Jacobian costs 5 more residuals
+        rotation, translation = unpack(params)
+        # d(exp(w) R0) / dw_k = [J_l(w) e_k]_x exp(w) R0; d(m / |m|) = (I - t t^T) dm / |m|
+        d_rotations = skew(left_jacobian(params[:3]).T) @ rotation
+        moved = pose.translation + params[3:] @ basis
+        d_translations = basis @ (np.eye(3) - np.outer(translation, translation)) / \
+            np.linalg.norm(moved)
+        return signed_sampson_jacobian(
+            rotation, translation, np.concatenate([d_rotations, np.zeros((2, 3, 3))]),
+            np.concatenate([np.zeros((3, 3)), d_translations]), p_ref, p_other)
+
+    result = least_squares(residuals, np.zeros(5), jac=jacobian, loss='cauchy',
+                           f_scale=loss_scale, method='trf', x_scale='jac', ftol=1e-12,
+                           xtol=1e-12, gtol=1e-12)
     rotation, translation = unpack(result.x)
     inliers = np.zeros(len(points_ref), dtype=bool)
     inliers[finite] = sampson_distance(essential_from_pose(rotation, translation),

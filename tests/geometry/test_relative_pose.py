@@ -108,3 +108,34 @@ def test_recover_pose_matches_opencv(two_views):
         np.testing.assert_allclose(found_translation, expected[2].ravel(), atol=1e-12)
         np.testing.assert_array_equal(good, expected[3].ravel() > 0)
         assert _angle_rad(found_rotation, rotation) < 1e-2
+
+
+def test_signed_sampson_jacobian_matches_finite_differences(two_views):
+    from scipy.optimize._numdiff import approx_derivative
+    from epipolar_plugin.geometry.relative_pose import (essential_from_pose, left_jacobian,
+                                                        signed_sampson_error,
+                                                        signed_sampson_jacobian, skew)
+    points, rotation, translation = two_views
+    rng = np.random.default_rng(4)
+    ref = project(points, np.eye(3), np.zeros(3)) + rng.normal(0, 3e-3, (len(points), 2))
+    other = project(points, rotation, translation) + rng.normal(0, 3e-3, (len(points), 2))
+    direction = translation / np.linalg.norm(translation)
+    rotvec = np.array([0.02, -0.03, 0.01])
+
+    def pose(params):          # rotation exp(w) R0 exp(params) and a unit translation
+        turned = Rotation.from_rotvec(params[:3]).as_matrix() @ rotation
+        moved = direction + params[3:]
+        return turned, moved / np.linalg.norm(moved)
+
+    params = np.concatenate([rotvec, [0.05, -0.02, 0.01]])
+    numeric = approx_derivative(lambda p: signed_sampson_error(essential_from_pose(*pose(p)),
+                                                               ref, other), params,
+                                method='3-point')
+    turned, unit = pose(params)
+    moved = direction + params[3:]
+    d_rotations = skew(left_jacobian(rotvec).T) @ turned
+    d_translations = (np.eye(3) - np.outer(unit, unit)) / np.linalg.norm(moved)
+    analytic = signed_sampson_jacobian(
+        turned, unit, np.concatenate([d_rotations, np.zeros((3, 3, 3))]),
+        np.concatenate([np.zeros((3, 3)), d_translations]), ref, other)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
