@@ -4,11 +4,10 @@ A detector that sees a person from behind often names the left limbs right and v
 For one left/right joint pair in one frame whose views do not all agree clearly with the pair
 as detected (:data:`.triangulation.CLEAR_AGREEMENT`; the others keep their names), every
 *pattern* of views whose detections are exchanged (2^V) is triangulated and scored by its
-reprojection error. A pattern and its
-complement (within the views that see both joints) always fit equally well: they give the same
-two 3D points, named the other way round. Geometry alone therefore only says *which views
-disagree*; which side is right comes from two priors, combined by a two-state Viterbi pass over
-the frames:
+reprojection error. A pattern and its complement (within the views that see both joints)
+always fit equally well: they give the same two 3D points, named the other way round.
+Geometry alone therefore only says *which views disagree*; which side is right comes from two
+priors, combined by a two-state Viterbi pass over the frames:
 
 - the detector is right in most views (each exchanged view costs ``swap_cost``);
 - joints move little between consecutive frames (the cost of a naming is the distance of the
