@@ -22,9 +22,9 @@ import numpy as np
 from scipy.optimize import least_squares
 from scipy.spatial.transform import Rotation
 
-from .statistics import finite_last
+from .statistics import all_last, finite_last
 from .statuses import ViewStatus
-from .triangulation import triangulate_dlt
+from .triangulation import triangulate_dlt, view_depths
 
 MIN_SOLVER_POINTS = 5
 
@@ -196,9 +196,8 @@ def recover_pose(essential: np.ndarray, points_ref: np.ndarray, points_other: np
                                 (rotation_1, -translation), (rotation_2, -translation)):
         projections = np.stack([np.eye(3, 4), np.concatenate([rotation, direction], axis=1)])
         points_3d, in_front = triangulate_dlt(pairs, projections, weights)
-        with np.errstate(invalid='ignore'):
-            near = np.all(points_3d @ projections[:, 2, :3].T + projections[:, 2, 3]
-                          < max_depth, axis=1)
+        with np.errstate(invalid='ignore'):      # NaN points (not in front) compare False
+            near = all_last(view_depths(points_3d, projections) < max_depth)
         good = in_front & near & mask
         if best is None or good.sum() > best[0]:
             best = (int(good.sum()), rotation, direction.reshape(3), good)
@@ -238,7 +237,8 @@ def sampson_distance(essential: np.ndarray, points_ref: np.ndarray,
 def signed_sampson_error(essential: np.ndarray, points_ref: np.ndarray,
                          points_other: np.ndarray) -> np.ndarray:
     """(N,) signed first-order distance ``x_o^T E x_r / |grad|`` (smooth at 0, unlike its root)."""
-    algebraic, denominator = _sampson_parts(essential, *_homogeneous(points_ref, points_other))
+    algebraic, denominator, _, _ = _sampson_parts(essential,
+                                                  *_homogeneous(points_ref, points_other))
     return algebraic / np.sqrt(np.maximum(denominator, 1e-300))
 
 
@@ -249,13 +249,13 @@ def signed_sampson_jacobian(rotation: np.ndarray, translation: np.ndarray,
     of the pose, each given by its ``dR`` (K, 3, 3) and ``dt`` (K, 3) (quotient rule on
     ``n / sqrt(a)``: ``dn / sqrt(a) - n da / (2 a^1.5)``)."""
     x_ref, x_other = _homogeneous(points_ref, points_other)
-    essential = essential_from_pose(rotation, translation)
-    algebraic, denominator = _sampson_parts(essential, x_ref, x_other)
-    e_x_ref, et_x_other = x_ref @ essential.T, x_other @ essential
+    algebraic, denominator, e_x_ref, et_x_other = _sampson_parts(
+        essential_from_pose(rotation, translation), x_ref, x_other)
     root = np.sqrt(np.maximum(denominator, 1e-300))
+    translation_cross = skew(np.asarray(translation, np.float64))
     out = np.empty((len(x_ref), len(d_rotations)))
     for k, (d_rotation, d_translation) in enumerate(zip(d_rotations, d_translations)):
-        d_essential = skew(translation) @ d_rotation + skew(d_translation) @ rotation
+        d_essential = translation_cross @ d_rotation + skew(d_translation) @ rotation
         d_e_x_ref, d_et_x_other = x_ref @ d_essential.T, x_other @ d_essential
         d_algebraic = (x_other[:, 0] * d_e_x_ref[:, 0] + x_other[:, 1] * d_e_x_ref[:, 1]
                        + x_other[:, 2] * d_e_x_ref[:, 2])
@@ -274,14 +274,15 @@ def _homogeneous(points_ref, points_other):
 
 
 def _sampson_parts(essential, x_ref, x_other):
-    """(N,) ``x_o^T E x_r`` and the squared norm of its gradient in the four coordinates."""
+    """(N,) ``x_o^T E x_r``, the squared norm of its gradient in the four coordinates, and the
+    (N, 3) products ``E x_r`` and ``E^T x_o`` they come from."""
     e_x_ref = x_ref @ essential.T          # E x_r
     et_x_other = x_other @ essential       # E^T x_o
     algebraic = (x_other[:, 0] * e_x_ref[:, 0] + x_other[:, 1] * e_x_ref[:, 1]
                  + x_other[:, 2] * e_x_ref[:, 2])
     denominator = (e_x_ref[:, 0] ** 2 + e_x_ref[:, 1] ** 2 + et_x_other[:, 0] ** 2 +
                    et_x_other[:, 1] ** 2)
-    return algebraic, denominator
+    return algebraic, denominator, e_x_ref, et_x_other
 
 
 def tangent_basis(direction: np.ndarray) -> np.ndarray:

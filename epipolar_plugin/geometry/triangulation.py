@@ -57,7 +57,7 @@ def triangulate_dlt(points: np.ndarray, projections: np.ndarray,
     x = np.where(used, points[..., 0], 0.0)
     y = np.where(used, points[..., 1], 0.0)
     points_3d, determinant = _solve_normal(_normal_equations(x, y, squared, projections))
-    depths = _depths(points_3d, projections)
+    depths = view_depths(points_3d, projections)
     valid = ((sum_last(used) >= 2) & finite_last(points_3d) & (determinant > 0)
              & all_last((depths > 0) | ~used))
     points_3d = np.where(valid[..., None], points_3d, np.nan)
@@ -115,7 +115,7 @@ def _solve_normal(entries):
     return points, np.where(relative > 1e-12, relative, 0.0)
 
 
-def _depths(points_3d: np.ndarray, projections: np.ndarray) -> np.ndarray:
+def view_depths(points_3d: np.ndarray, projections: np.ndarray) -> np.ndarray:
     """(..., V) depth of (..., 3) points in each view."""
     if projections.ndim == 3:
         with np.errstate(invalid='ignore'):       # NaN points stay NaN
@@ -235,15 +235,16 @@ def triangulation_angle_deg(points_3d: np.ndarray, projections: np.ndarray,
     # views and coordinates first, each (...) slice contiguous: element-wise products of
     # whole slices (3x faster than np.cross and norms over the short trailing axes)
     rays = np.ascontiguousarray(np.moveaxis(points_3d[..., None, :] - centres, (-2, -1), (0, 1)))
-    x, y, z = (rays[:, k] / np.maximum(np.sqrt(np.sum(rays**2, axis=1)), 1e-300)
-               for k in range(3))                                            # (V, ...) each
+    length = np.maximum(np.sqrt(np.sum(rays**2, axis=1)), 1e-300)            # (V, ...)
+    x, y, z = (rays[:, k] / length for k in range(3))                        # (V, ...) each
     seen = np.moveaxis(weights > 0, -1, 0)
     best = np.zeros(points_3d.shape[:-1])              # the largest squared sine
     num_views = weights.shape[-1]
     for a in range(num_views):                         # |ray_a x ray_b|^2
         for b in range(a + 1, num_views):
-            sine = ((y[a] * z[b] - z[a] * y[b])**2 + (z[a] * x[b] - x[a] * z[b])**2
-                    + (x[a] * y[b] - y[a] * x[b])**2)
-            best = np.maximum(best, np.where(seen[a] & seen[b], np.nan_to_num(sine), 0.0))
+            sine_squared = ((y[a] * z[b] - z[a] * y[b])**2 + (z[a] * x[b] - x[a] * z[b])**2
+                            + (x[a] * y[b] - y[a] * x[b])**2)
+            best = np.maximum(best, np.where(seen[a] & seen[b], np.nan_to_num(sine_squared),
+                                             0.0))
     best = np.sqrt(best)
     return np.degrees(np.arcsin(np.clip(best, 0.0, 1.0)))
