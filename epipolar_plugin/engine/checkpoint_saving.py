@@ -16,7 +16,11 @@ empty ``last_checkpoint``, or a ``last_checkpoint`` naming a checkpoint already 
   config's ``default_hooks.checkpoint`` gets it), saves the new checkpoint first, then points
   ``last_checkpoint`` at it (atomically), and only then removes the outdated one. A training
   killed at any moment resumes from the last complete checkpoint. Temporaries of a killed save
-  are removed when training starts again.
+  are removed when training starts again;
+- the same hook keeps the best checkpoint (``save_best``) the same way: MMEngine removes the
+  previous ``best_*.pth`` before writing the new one; here the new best is written (atomically)
+  and recorded in a regular checkpoint first, and the previous one is removed last, so a kill
+  at any moment leaves at least one complete best checkpoint.
 """
 import os.path as osp
 
@@ -53,7 +57,8 @@ mmengine.hooks.checkpoint_hook.save_checkpoint = save_checkpoint
 @HOOKS.register_module(name=['CheckpointHook', 'AtomicCheckpointHook'], force=True)
 class AtomicCheckpointHook(CheckpointHook):
     """MMEngine's ``CheckpointHook`` (same arguments) in the order that survives a kill: save
-    the checkpoint, point ``last_checkpoint`` at it, then remove the outdated one."""
+    the checkpoint (or the best one), point ``last_checkpoint`` at it, then remove the outdated
+    one."""
 
     def before_train(self, runner) -> None:
         super().before_train(runner)
@@ -88,8 +93,48 @@ class AtomicCheckpointHook(CheckpointHook):
             with open(temporary, 'w') as file:
                 file.write(self.last_ckpt)
         if outdated is not None:
-            path = self.file_backend.join_path(self.out_dir, self.filename_tmpl.format(outdated))
-            if self.file_backend.isfile(path):
-                self.file_backend.remove(path)
-            elif self.file_backend.isdir(path):      # checkpoints saved by DeepSpeed
-                self.file_backend.rmtree(path)
+            self._remove(self.file_backend.join_path(self.out_dir,
+                                                     self.filename_tmpl.format(outdated)))
+
+    def _save_best_checkpoint(self, runner, metrics) -> None:
+        """MMEngine's, with each previous best checkpoint removed only after the new one is
+        saved and recorded in the regular checkpoint MMEngine saves after it. MMEngine removes
+        the recorded previous best before saving; the records are hidden from it meanwhile."""
+        if not self.save_best:
+            return
+        previous = self._best_paths()
+        self._set_best_paths(dict.fromkeys(previous))
+        try:
+            super()._save_best_checkpoint(runner, metrics)
+        finally:
+            saved = self._best_paths()
+            # an indicator that did not improve keeps its previous best checkpoint
+            self._set_best_paths({key: saved[key] or previous[key] for key in previous})
+        if not is_main_process():
+            return
+        for key, path in previous.items():
+            if path is not None and saved[key] not in (None, path) and self._remove(path):
+                runner.logger.info(f'The previous best checkpoint {path} is removed')
+
+    def _remove(self, path: str) -> bool:
+        """Remove a checkpoint file (or a DeepSpeed checkpoint folder); False: none there."""
+        if self.file_backend.isfile(path):
+            self.file_backend.remove(path)
+        elif self.file_backend.isdir(path):
+            self.file_backend.rmtree(path)
+        else:
+            return False
+        return True
+
+    def _best_paths(self) -> dict:
+        """{key indicator: path of its best checkpoint or None}; the key is None when there is
+        one indicator (MMEngine's ``best_ckpt_path``, else ``best_ckpt_path_dict``)."""
+        if len(self.key_indicators) == 1:
+            return {None: self.best_ckpt_path}
+        return dict(self.best_ckpt_path_dict)
+
+    def _set_best_paths(self, paths: dict) -> None:
+        if len(self.key_indicators) == 1:
+            self.best_ckpt_path = paths[None]
+        else:
+            self.best_ckpt_path_dict.update(paths)
