@@ -23,7 +23,8 @@ def parse_args():
     parser.add_argument(
         '--dump',
         type=str,
-        help='dump predictions to a pickle file for offline evaluation')
+        help='dump predictions to a pickle file (.pkl) for offline evaluation; written '
+        'atomically: a complete file or the previous one, never a part')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -126,9 +127,10 @@ def merge_args(cfg, args):
 
     # -------------------- Dump predictions --------------------
     if args.dump is not None:
-        assert args.dump.endswith(('.pkl', '.pickle')), \
-            'The dump file must be a pkl file.'
-        dump_metric = dict(type='DumpResults', out_file_path=args.dump)
+        if not args.dump.endswith(('.pkl', '.pickle')):
+            raise SystemExit(f'--dump must name a .pkl or .pickle file, got {args.dump}')
+        # MMEngine's DumpResults, the pickle written atomically (epipolar_plugin.evaluation)
+        dump_metric = dict(type='AtomicDumpResults', out_file_path=args.dump)
         if isinstance(cfg.test_evaluator, (list, tuple)):
             cfg.test_evaluator = [*cfg.test_evaluator, dump_metric]
         else:
