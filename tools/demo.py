@@ -3,14 +3,19 @@ drawn over it and the 3D skeleton side by side, and the joints as JSON.
 
     python tools/demo.py IMAGE CONFIG CHECKPOINT [--box X1 Y1 X2 Y2] [--out demo.png]
     python tools/demo.py VIDEO_OR_FOLDER CONFIG CHECKPOINT [--out demo.mp4]
-        [--det-config DET_CONFIG --det-checkpoint DET_CKPT | --boxes BOXES.npz | --box ...]
-        [--intrinsics ROOT/intrinsics.npz --camera NAME] [--fps 10]
+        [--det-config DET_CONFIG --det-checkpoint DET_CKPT | --boxes BOXES.npz | --box ...
+         | --whole-image] [--intrinsics ROOT/intrinsics.npz --camera NAME] [--fps 10]
 
 The person box is, per frame, the detection of an MMDetection model (one person, the one most
 consistent with the previous frame's box; a frame without a person is written without a pose),
 ``--boxes`` (an ``.npz`` with ``boxes`` (F, 4) xyxy pixels, one row per frame, NaN = the whole
-frame), ``--box`` (pixels, every frame) or the whole frame. A video or folder gives ``OUT.mp4``
+frame), ``--box`` (pixels, every frame) or the whole frame. The whole frame is the box only
+when the person fills most of it: without a box the tool says so (a warning), and it refuses a
+frame more than :data:`MAX_WHOLE_FRAME_RATIO` times the model's input in width or height unless
+``--whole-image`` asks for the whole frame. A video or folder gives ``OUT.mp4``
 (``mp4v``) and ``OUT.json`` with every frame's joints; an image ``OUT.png`` and ``OUT.json``.
+The skeleton is drawn in the colours of the model's pose metainfo, as MMPose's visualizers do
+(Human3.6M: left limbs green, right limbs orange, the spine blue), in both pictures.
 The model predicts root-relative 3D joints in the camera frame (metres, x right, y down,
 z forward); the overlay is their orthographic projection placed in the person box (the network
 does not predict the distance to the camera, so this is a drawing aid, not a reprojection).
@@ -25,7 +30,11 @@ import os.path as osp
 import numpy as np
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
-LEFT_JOINTS = (4, 5, 6, 11, 12, 13)      # Human3.6M's left leg and arm
+#: without a person box, frames wider or taller than this many times the model's input are
+#: refused (unless --whole-image): the person would be a few pixels of the network's input
+MAX_WHOLE_FRAME_RATIO = 2.0
+BOX_OPTIONS = ('--box X1 Y1 X2 Y2 (pixels, every frame), --boxes BOXES.npz (one box per frame) '
+               'or a person detector (--det-config DET_CONFIG --det-checkpoint DET_CKPT)')
 
 
 def parse_args(argv=None):
@@ -38,6 +47,10 @@ def parse_args(argv=None):
                        help='person box in pixels, every frame (default: the whole frame)')
     boxes.add_argument('--boxes', metavar='BOXES.npz', help="key 'boxes' (F, 4) xyxy pixels")
     boxes.add_argument('--det-config', help='MMDetection config of a person detector')
+    boxes.add_argument('--whole-image', action='store_true',
+                       help='use the whole frame as the person box, also for a frame more than '
+                       f'{MAX_WHOLE_FRAME_RATIO:g}x the model\'s input (the default without a '
+                       'box, which refuses such frames)')
     parser.add_argument('--det-checkpoint', help='its checkpoint (a local file)')
     parser.add_argument('--det-cat-id', type=int, default=0, help='person class (COCO: 0)')
     parser.add_argument('--bbox-thr', type=float, default=0.3, help='detection score threshold')
@@ -147,12 +160,10 @@ def overlay_2d(pose: np.ndarray, box: np.ndarray) -> np.ndarray:
     return xy / extent * side + (box[:2] + box[2:]) / 2
 
 
-def draw_overlay(image: np.ndarray, pose, box) -> np.ndarray:
-    """A copy of the BGR image with the box (yellow) and the pose's overlay (left limbs blue,
-    right red); ``pose`` None: the image alone."""
+def draw_overlay(image: np.ndarray, pose, box, style: dict) -> np.ndarray:
+    """A copy of the BGR image with the box (yellow) and the pose's overlay in the colours of
+    ``style`` (``skeleton_style``: RGB, drawn as BGR); ``pose`` None: the image alone."""
     import cv2
-
-    from epipolar_plugin.visualization.skeleton_plot import H36M_PARENTS
     canvas = image.copy()
     if pose is None:
         return canvas
@@ -160,30 +171,33 @@ def draw_overlay(image: np.ndarray, pose, box) -> np.ndarray:
     cv2.rectangle(canvas, tuple(int(c) for c in box[:2]), tuple(int(c) for c in box[2:]),
                   (0, 220, 220), width)
     points = np.round(overlay_2d(pose, box)).astype(int)
-    for joint, parent in enumerate(H36M_PARENTS):
-        if parent >= 0:
-            colour = (220, 120, 30) if joint in LEFT_JOINTS else (40, 40, 220)
-            cv2.line(canvas, tuple(points[parent]), tuple(points[joint]), colour, width + 1,
-                     cv2.LINE_AA)
+    for (a, b), colour in zip(style['links'], style['link_colours']):
+        cv2.line(canvas, tuple(points[a]), tuple(points[b]), colour[::-1].tolist(), width + 1,
+                 cv2.LINE_AA)
+    for point, colour in zip(points, style['joint_colours']):
+        cv2.circle(canvas, tuple(point), width + 1, colour[::-1].tolist(), -1, cv2.LINE_AA)
     return canvas
 
 
 class SkeletonPanel:
-    """The 3D skeleton as a BGR picture, one matplotlib figure reused for every frame."""
+    """The 3D skeleton as a BGR picture in the colours of ``style`` (``skeleton_style``), one
+    matplotlib figure reused for every frame."""
 
-    def __init__(self, size_px: int = 480):
+    def __init__(self, style: dict, size_px: int = 480):
         import matplotlib
         matplotlib.use('Agg')
         import matplotlib.pyplot as plt
+        self.style = style
         self.figure = plt.figure(figsize=(size_px / 100, size_px / 100), dpi=100)
         self.ax = self.figure.add_subplot(projection='3d')
 
     def render(self, pose) -> np.ndarray:
         """(H, W, 3) uint8 BGR of ``pose`` (J, 3) camera frame, metres; None: empty axes."""
-        from epipolar_plugin.visualization.skeleton_plot import draw_skeleton, set_equal_box
+        from epipolar_plugin.visualization.skeleton_plot import (draw_styled_skeleton,
+                                                                 set_equal_box)
         self.ax.cla()
         if pose is not None:
-            draw_skeleton(self.ax, pose, colour='tab:green')
+            draw_styled_skeleton(self.ax, pose, self.style)
             set_equal_box(self.ax, [pose])
         self.ax.view_init(elev=12, azim=-70)
         self.ax.set_title('3D pose (camera frame, metres)' if pose is not None
@@ -221,11 +235,17 @@ def panel_size(image_height: int) -> int:
 
 class BoxSource:
     """The person box of each frame: a detector with a one-person track, a file, one box, or the
-    whole frame. ``box(index, image)`` -> (4,) xyxy pixels, or None when nobody was found."""
+    whole frame. ``box(index, image)`` -> (4,) xyxy pixels, or None when nobody was found.
 
-    def __init__(self, args, num_frames: int):
+    The whole frame without ``--whole-image``: a warning (once), and a frame more than
+    :data:`MAX_WHOLE_FRAME_RATIO` times ``input_size`` (width, height of the model's input,
+    pixels) is refused (``SystemExit``). ``--whole-image``: the warning alone."""
+
+    def __init__(self, args, num_frames: int, input_size: tuple):
         self.fixed = None if args.box is None else np.asarray(args.box, np.float64)
         self.table = self.detector = None
+        self.input, self.input_size = args.input, input_size
+        self.whole_image, self.warned = args.whole_image, False
         if args.boxes:
             from epipolar_plugin.fileio import load_npz
             self.table = load_npz(args.boxes, ('boxes', ), 'boxes file')['boxes']
@@ -247,7 +267,33 @@ class BoxSource:
             return box if np.isfinite(box).all() else None
         if self.table is not None:
             return self.table[index] if np.isfinite(self.table[index]).all() else whole
-        return self.fixed if self.fixed is not None else whole
+        if self.fixed is not None:
+            return self.fixed
+        self.check_whole_frame(image.shape[1], image.shape[0])
+        return whole
+
+    def check_whole_frame(self, width: int, height: int) -> None:
+        """Warn (once) that the whole frame is the box; refuse a frame much larger than the
+        model's input unless ``--whole-image``."""
+        size = f'{width} x {height} px'
+        input_width, input_height = self.input_size
+        if not self.whole_image and (width > MAX_WHOLE_FRAME_RATIO * input_width
+                                     or height > MAX_WHOLE_FRAME_RATIO * input_height):
+            raise SystemExit(
+                f'{self.input}: no person box given and the frame ({size}) is more than '
+                f"{MAX_WHOLE_FRAME_RATIO:g}x the model's input ({input_width} x {input_height} "
+                'px): with the whole frame as the box, a person who does not fill it is a few '
+                "pixels of the input and the 3D pose is meaningless. Give the person's box: "
+                f'{BOX_OPTIONS}; or pass --whole-image to use the whole frame anyway.')
+        if not self.warned:
+            from mmengine.logging import MMLogger
+            self.warned = True
+            how = ('(--whole-image)' if self.whole_image
+                   else '(no --box, --boxes or --det-config given)')
+            MMLogger.get_current_instance().warning(
+                f"the whole frame ({size}) is taken as the person's box {how}: the 3D pose is "
+                "meaningful only when the person fills most of the frame. Otherwise give the "
+                f"person's box: {BOX_OPTIONS}.")
 
 
 def joints_dict(pose, names: dict):
@@ -266,10 +312,12 @@ def main(argv=None):
     from epipolar_plugin.fileio import atomic_output
     kind, num_frames, fps, frames = open_frames(args.input, args.fps)
     out = args.out or ('demo.png' if kind == 'image' else 'demo.mp4')
+    from epipolar_plugin.visualization.skeleton_plot import skeleton_style
     camera = load_camera(args.intrinsics, args.camera) if args.intrinsics else None
-    boxes = BoxSource(args, num_frames)
     model = init_model(args.config, args.checkpoint, device=args.device)
+    boxes = BoxSource(args, num_frames, input_size_of(model.cfg))
     names = model.dataset_meta.get('keypoint_id2name', {})
+    style = skeleton_style(model.dataset_meta, model.dataset_meta.get('num_keypoints', 17))
     panel, writer, records, unreadable = None, None, [], 0
     with atomic_output(out) as temporary:       # the picture or video appears when complete
         for index, (name, image) in enumerate(tqdm(frames, total=num_frames, desc='demo',
@@ -279,8 +327,8 @@ def main(argv=None):
                 continue
             box = boxes.box(index, image)
             pose = None if box is None else predict_3d(model, image, box, camera)
-            panel = panel or SkeletonPanel(panel_size(image.shape[0]))
-            picture = side_by_side(draw_overlay(image, pose, box), panel.render(pose))
+            panel = panel or SkeletonPanel(style, panel_size(image.shape[0]))
+            picture = side_by_side(draw_overlay(image, pose, box, style), panel.render(pose))
             records.append(dict(frame=index, image=name,
                                 box=None if box is None else box.tolist(),
                                 joints=joints_dict(pose, names)))

@@ -27,6 +27,40 @@ def draw_skeleton(ax, pose: np.ndarray, colour: str = 'k', label: Optional[str] 
     ax.scatter(pose[finite, 0], pose[finite, 2], -pose[finite, 1], color=colour, s=4)
 
 
+def skeleton_style(dataset_meta: dict, num_joints: int) -> dict:
+    """The skeleton as MMPose's visualizers draw it from a pose metainfo (``dataset_meta`` of
+    ``parse_pose_metainfo``): ``links`` (L, 2) int joint indices (``skeleton_links``),
+    ``link_colours`` (L, 3) and ``joint_colours`` (J, 3) uint8 RGB (``skeleton_link_colors``,
+    ``keypoint_colors``; Human3.6M: left limbs green, right limbs orange, the spine blue).
+    Without links: Human3.6M's (:data:`H36M_PARENTS`); colours missing or of another length:
+    grey."""
+    links = dataset_meta.get('skeleton_links')
+    links = np.asarray([] if links is None else links, dtype=int).reshape(-1, 2)
+    if len(links) == 0:
+        links = np.array([(p, j) for j, p in enumerate(H36M_PARENTS) if p >= 0])
+    grey = np.array([128, 128, 128], np.uint8)
+
+    def colours(key, count):
+        values = np.asarray(dataset_meta.get(key, []), dtype=np.uint8).reshape(-1, 3)
+        return values if len(values) == count else np.tile(grey, (count, 1))
+
+    return dict(links=links, link_colours=colours('skeleton_link_colors', len(links)),
+                joint_colours=colours('keypoint_colors', num_joints))
+
+
+def draw_styled_skeleton(ax, pose: np.ndarray, style: dict) -> None:
+    """Draw one (J, 3) pose (camera frame) on a matplotlib 3D axis in a
+    :func:`skeleton_style`'s colours."""
+    pose = np.asarray(pose, dtype=float)
+    for (a, b), colour in zip(style['links'], style['link_colours']):
+        if np.isfinite(pose[[a, b]]).all():
+            x, y, z = pose[[a, b]].T
+            ax.plot(x, z, -y, color=colour / 255.0, linewidth=2.0)
+    finite = np.isfinite(pose).all(axis=1)
+    ax.scatter(pose[finite, 0], pose[finite, 2], -pose[finite, 1],
+               color=style['joint_colours'][finite] / 255.0, s=6)
+
+
 def set_equal_box(ax, poses) -> None:
     """Equal axis ranges around ``poses`` (list of (J, 3)) so bones keep their proportions."""
     points = np.concatenate([np.asarray(p, float).reshape(-1, 3) for p in poses])
