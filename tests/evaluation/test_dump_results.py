@@ -11,7 +11,7 @@ from mmengine.fileio import LocalBackend
 
 from epipolar_plugin.evaluation import AtomicDumpResults
 from mmpose.registry import DATASETS, METRICS, MODELS
-from .helpers import ROOT, tiny_config
+from ..helpers import ROOT, tiny_config
 
 PREVIOUS = [{'pred_instances': {'keypoints': [[0.0, 1.0, 2.0]]}}]
 
