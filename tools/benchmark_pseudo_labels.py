@@ -20,7 +20,9 @@ few pixels, a few per cent outlier joints, some low-confidence joints, occasiona
    (the same with 10 px detector noise, as an off-the-shelf model at full resolution; the last
    row uses the pixel thresholds of earlier versions, 3 / 15 px); ``two_sessions`` (two
    recordings in one file, every camera moved by about 3 degrees and 0.3 m in between; the last
-   robust row is given the ``session`` of every frame);
+   robust row is given the ``session`` of every frame); ``sync_all`` (every camera pair out of
+   sync: delays 0, 2, -3, 4 frames; the robust row applies the estimated offsets, and a table
+   beside it gives the detector noise and the thresholds measured);
 3. resolution (``--tables resolution``): the same scene at 0.25x to 4x the resolution (pixels,
    intrinsics and the detector's pixel errors scaled together), and the generator at image
    sizes 160, 640 and 1920, with the pixel thresholds of earlier versions (3 px / 15 px) and
@@ -30,7 +32,13 @@ Columns: N-MPJPE and P-MPJPE of the labels against the ground truth (mm, valid j
 rotation error of the recovered cameras (degrees; the worst view's median over frames),
 fraction of valid joints, the views flagged by the quality scores, seconds.
 
-4. scale (``--tables scale``): the default robust mode and the plain pooled mode on the clean
+4. synchronization (``--tables sync``): four portrait full-HD cameras (1080 x 1920, focal
+   1680 px, like a phone rig) filming a person walking at 0.6, 1.2 and 1.8 m/s, at 25 and 60
+   fps, with 5 and 10 px of detector noise, ``--sync-seeds`` scenes each: how many cameras of
+   synchronized rigs get a (false) nonzero offset, and how many delays of 1, 3 and 5 frames
+   (cameras 1-3 of another rig) are found exactly (``--sync estimate``, pooled mode);
+
+5. scale (``--tables scale``): the default robust mode and the plain pooled mode on the clean
    scene at ``--scale-frames`` (1,000 / 10,000 / 100,000 frames, 4 cameras), each labelled in a
    fresh process (the fastest of three runs): seconds, frames per second, the ratio to the paper
    loop's frames per second (the fastest of three runs on 1,000 frames in the same run; the
@@ -38,7 +46,8 @@ fraction of valid joints, the views flagged by the quality scores, seconds.
    N-MPJPE and valid joints.
 
     python tools/benchmark_pseudo_labels.py [--frames 1000] [--seed 0]
-        [--tables speed failures resolution scale] [--scale-frames 1000 10000 100000]
+        [--tables speed failures resolution sync scale] [--scale-frames 1000 10000 100000]
+        [--sync-frames 1000] [--sync-seeds 3]
 """
 import argparse
 import json
@@ -79,7 +88,12 @@ FAILURE_MODES = {
                                noise=DetectionNoise(pixel_sigma=10.0)),
                           PIXEL_THRESHOLDS),
     'two_sessions': (dict(sessions=2, action='walking'), dict(session='scene')),
+    'sync_all': (dict(failures=DetectorFailures(sync_offsets=(0, 2, -3, 4)), action='walking'),
+                 dict(sync='apply')),
 }
+#: The synchronization table's rig: portrait full-HD cameras with a phone-like focal length.
+SYNC_RIG = dict(image_size=(1080, 1920), focal=1680.0, area_radius=1.5, action='walking')
+SYNC_DELAYS = (0, 1, -3, 5)
 
 
 
@@ -169,7 +183,8 @@ def run_rows(scene, methods, intrinsics=None, distortion='scene'):
         seconds = time.perf_counter() - start
         flagged = ','.join(str(v) for v in np.flatnonzero(labels.view_flagged.any(0))) or 'none'
         rows.append((name, seconds, score(labels.keypoints_3d, labels.valid, truth,
-                                          labels.rotations[:, 1:], true_rotations), flagged))
+                                          labels.rotations[:, 1:], true_rotations), flagged,
+                     labels))
     return rows
 
 
@@ -181,7 +196,7 @@ def print_table(title, rows, rate_of=None):
         header += f"{'samples/s':>11}{'speed x':>9}"
     print(header)
     print('-' * len(header))
-    for name, seconds, (n_mpjpe, p_mpjpe, rotation_error, valid), flagged in rows:
+    for name, seconds, (n_mpjpe, p_mpjpe, rotation_error, valid), flagged, *_ in rows:
         line = (f'{name:<34}{n_mpjpe:>11.1f}{p_mpjpe:>11.1f}{rotation_error:>12.3f}'
                 f'{valid:>7.3f}{flagged:>9}{seconds:>9.2f}')
         if rate_of:
@@ -195,8 +210,12 @@ def main():
     parser.add_argument('--frames', type=int, default=1000)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--tables', nargs='+',
-                        choices=['speed', 'failures', 'resolution', 'scale'],
-                        default=['speed', 'failures', 'resolution', 'scale'])
+                        choices=['speed', 'failures', 'resolution', 'sync', 'scale'],
+                        default=['speed', 'failures', 'resolution', 'sync', 'scale'])
+    parser.add_argument('--sync-frames', type=int, default=1000,
+                        help='frames of each scene of the synchronization table')
+    parser.add_argument('--sync-seeds', type=int, default=3,
+                        help='scenes per speed, frame rate and noise in the synchronization table')
     parser.add_argument('--scale-frames', nargs='+', type=int, default=[1000, 10000, 100000],
                         help='sequence lengths of the scale table')
     parser.add_argument('--label-file', nargs=2, metavar=('SCENE', 'MODE'),
@@ -236,14 +255,70 @@ def main():
                         else 'pooled robust + ' + ', '.join(f'{k}={v}'
                                                             for k, v in robust_options.items()))
                 methods.append((name, robust_options))
-            print_table(f'failure mode: {mode}', run_rows(scene, methods, **inputs))
+            rows = run_rows(scene, methods, **inputs)
+            print_table(f'failure mode: {mode}', rows)
+            if robust_options.get('sync'):
+                print_thresholds(rows, scene_options['failures'].sync_offsets)
             if mode == 'unknown_intrinsics':
                 print_table('  same scene, calibrated intrinsics',
                             run_rows(scene, [('pooled robust', dict(mode='robust'))]))
     if 'resolution' in args.tables:
         print_resolution_table(args.frames, args.seed, noise)
+    if 'sync' in args.tables:
+        print_sync_table(args.sync_frames, args.sync_seeds)
     if 'scale' in args.tables:
         print_scale_table(args.scale_frames, args.seed, noise)
+
+
+def print_thresholds(rows, true_offsets) -> None:
+    """The detector noise and thresholds each labelling row measured, and the offsets found."""
+    print(f"  {'method':<34}{'noise px':>10}{'RANSAC px':>11}{'outlier px':>12}  offsets "
+          f"(true {list(true_offsets)})")
+    for name, _, _, _, *labels in rows:
+        if labels:
+            labels = labels[0]
+            print(f'  {name:<34}{float(labels.noise_px[0]):>10.2f}'
+                  f'{float(labels.ransac_threshold_px[0]):>11.2f}'
+                  f'{float(labels.outlier_threshold_px[0]):>12.2f}  '
+                  f'{labels.sync_offset[0].tolist()}')
+
+
+def print_sync_table(frames: int, seeds: int) -> None:
+    """False offsets on synchronized rigs and delays found on delayed ones (see the module)."""
+    print(f'\nsynchronization (--sync estimate, pooled; 4 portrait cameras 1080 x 1920, focal '
+          f'1680 px, a person walking; {frames} frames a scene, {seeds} scenes per speed 0.6 / '
+          f'1.2 / 1.8 m/s; delays of the delayed rigs {list(SYNC_DELAYS)})')
+    header = (f"{'fps':>5}{'noise px':>10}{'false offsets':>15}{'largest':>9}"
+              + ''.join(f"{f'delay {abs(d)} found':>15}" for d in SYNC_DELAYS[1:])
+              + f"{'seconds':>9}")
+    print(header)
+    print('-' * len(header))
+    for fps in (25, 60):
+        for noise_px in (5.0, 10.0):
+            start = time.perf_counter()
+            false, largest, found, cameras = 0, 0, np.zeros(len(SYNC_DELAYS) - 1, int), 0
+            for speed in (0.6, 1.2, 1.8):
+                for seed in range(seeds):
+                    for delays in ((0, ) * len(SYNC_DELAYS), SYNC_DELAYS):
+                        scene = make_scene(
+                            frames, 4, seed=seed, fps=fps, walking_speed=speed,
+                            noise=DetectionNoise(pixel_sigma=noise_px / 1.92),
+                            failures=DetectorFailures(sync_offsets=delays) if any(delays)
+                            else None, **SYNC_RIG)
+                        labels = make_pseudo_labels(
+                            scene.keypoints_2d, scene.intrinsics, scene.distortion,
+                            options=LabelOptions.from_flat(mode='pooled', sync='estimate'))
+                        offsets = labels.sync_offset[0, 1:]
+                        if any(delays):
+                            found += offsets == np.array(delays[1:])
+                        else:
+                            false += int(np.count_nonzero(offsets))
+                            largest = max(largest, int(np.abs(offsets).max()))
+                            cameras += len(offsets)
+            runs = 3 * seeds
+            print(f'{fps:>5}{noise_px:>10.0f}{f"{false} / {cameras}":>15}{largest:>9}'
+                  + ''.join(f'{f"{n} / {runs}":>15}' for n in found)
+                  + f'{time.perf_counter() - start:>9.1f}', flush=True)
 
 
 def print_scale_table(frame_counts, seed: int, noise: DetectionNoise) -> None:

@@ -73,6 +73,13 @@ def print_session(session: dict, several: bool) -> None:
               f"{show(view['inlier_ratio'], '>9.1%')}{view['swapped_frames']:>9}"
               f"{view['sync_offset']:>8}{show(view['focal_px'], '>10.1f')}"
               f"{show(view['person_size_px'], '>11.1f')}  {'FLAGGED' if view['flagged'] else ''}")
+    for view in session['views']:
+        if 'sync_error_px' in view:
+            curve = ' '.join(show(error, '.1f') for error in view['sync_error_px'].values())
+            offsets = list(view['sync_error_px'])
+            print(f"  sync view {view['view']}: epipolar px at offsets {offsets[0]}..{offsets[-1]}: "
+                  f"{curve}; lowest {view['sync_lowest']:+d} (evidence "
+                  f"{show(view['sync_evidence'], '.1f')}), kept {view['sync_offset']:+d}")
     frames = session['frame_quality']
     if frames['worst']:
         worst = ', '.join(f"{f['frame']} ({f['error_px']:.1f} px)" for f in frames['worst'])

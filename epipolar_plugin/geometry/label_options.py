@@ -94,6 +94,13 @@ class SyncOptions:
         'detections by it before labelling', choices=('off', 'estimate', 'apply'))
     max_sync_offset: int = _option(
         5, 'offsets in [-max, max] frames are tried')
+    min_sync_evidence: float = _option(
+        5.0, 'a camera gets a nonzero offset only when its best offset beats offset 0 frame by '
+        'frame by this many standard errors (a paired test over blocks of frames); 5 kept '
+        'every camera of synchronized synthetic rigs at 0 (README, "Synchronization")')
+    min_sync_gain: float = _option(
+        0.05, "... and lowers the cameras' epipolar error by at least this fraction of offset "
+        "0's")
 
 
 @dataclass
@@ -139,6 +146,10 @@ class LabelOptions:
         for name, choices in FIELD_CHOICES.items():
             if flat[name] not in choices:
                 raise ValueError(f'{name} must be one of {choices}, got {flat[name]!r}')
+        for name, value in (('min_sync_evidence', self.synchronization.min_sync_evidence),
+                            ('min_sync_gain', self.synchronization.min_sync_gain)):
+            if not (np.isfinite(value) and value >= 0):
+                raise ValueError(f'{name} must be a number >= 0, got {value}')
         for name, value, low in (('min_joints', self.pose.min_joints, 5),
                                  ('ba_max_frames', self.robust.ba_max_frames, 1),
                                  ('max_sync_offset', self.synchronization.max_sync_offset, 0),

@@ -18,7 +18,7 @@ FRAME_KEYS = ('keypoints_3d', 'valid', 'rotations', 'translations', 'scale_view'
               'frame_error_px', 'frame_view_used', 'swapped', 'image_frame')
 SESSION_KEYS = ('view_error_px', 'view_bad_fraction', 'view_flagged', 'sync_offset', 'focal',
                 'intrinsics', 'distortion', 'person_size_px', 'noise_px', 'ransac_threshold_px',
-                'outlier_threshold_px')
+                'outlier_threshold_px', 'sync_error_px', 'sync_evidence')
 
 
 @dataclass
@@ -47,8 +47,14 @@ class PseudoLabels:
         intrinsics: (S, V, 3, 3) the intrinsics the labels were triangulated with (focal
             lengths refined or guessed where asked): the datasets, ``ProjectTarget3D`` and the
             codec must use these. distortion: (S, V, K) or None.
-        sync_offset: (S, V) estimated delay of each view in frames (0 unless estimated);
-            sync_applied: whether the labels use the shifted detections.
+        sync_offset: (S, V) estimated delay of each view in frames (0 unless estimated, and
+            0 unless the evidence is clear: :mod:`.synchronization`); sync_applied: whether
+            the labels use the shifted detections.
+        sync_error_px: (S, V, 2 M + 1) each view's epipolar error against the reference view
+            (mean over frames of the frame's median Sampson error, pixels) at every candidate
+            offset -M..M (``max_sync_offset``); NaN where not estimated.
+        sync_evidence: (S, V) how many standard errors the lowest candidate beats offset 0 by
+            (0 when offset 0 is the lowest; NaN for the reference view or not estimated).
         focal: (S, V) focal lengths used, pixels.
         person_size_px: (S, V) the person's typical size in each view (:func:`person_size`).
         noise_px: (S,) the detector's noise measured from the poses (:mod:`.noise`), pixels of
@@ -97,6 +103,8 @@ class PseudoLabels:
     ransac_threshold_px: np.ndarray
     outlier_threshold_px: np.ndarray
     distortion: Optional[np.ndarray] = None
+    sync_error_px: Optional[np.ndarray] = None
+    sync_evidence: Optional[np.ndarray] = None
 
     def as_dict(self) -> dict:
         """Arrays for ``np.savez`` (with the status names, so the file explains itself)."""
@@ -131,6 +139,19 @@ class PseudoLabels:
             sessions=[self._session_summary(s) for s in range(len(self.session_ids))],
         )
 
+    def _sync_summary(self, index: int, view: int) -> dict:
+        """How sure the offset of a view is: its error at every candidate offset, the lowest
+        candidate and the evidence against offset 0 (empty when not estimated)."""
+        if self.sync_error_px is None or not np.isfinite(self.sync_error_px[index, view]).any():
+            return {}
+        curve = self.sync_error_px[index, view]
+        candidates = np.arange(len(curve)) - len(curve) // 2
+        evidence = float(self.sync_evidence[index, view])
+        return dict(sync_error_px={int(d): None if not np.isfinite(c) else round(float(c), 3)
+                                   for d, c in zip(candidates, curve)},
+                    sync_lowest=int(candidates[np.nanargmin(curve)]),
+                    sync_evidence=None if np.isnan(evidence) else round(evidence, 2))
+
     def _session_summary(self, index: int) -> dict:
         """Views, frames, thresholds and rig changes of the ``index``-th session."""
 
@@ -150,6 +171,7 @@ class PseudoLabels:
                  if len(frames) else None,
                  swapped_frames=int((self.swapped[frames, v] > 0).sum()),
                  sync_offset=int(self.sync_offset[index, v]),
+                 **self._sync_summary(index, v),
                  focal_px=number(self.focal[index, v]),
                  person_size_px=number(self.person_size_px[index, v]),
                  flagged=bool(self.view_flagged[index, v]))

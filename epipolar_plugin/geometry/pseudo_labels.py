@@ -35,7 +35,7 @@ from .noise import Thresholds, session_thresholds
 from .observations import Observations, check_multiview_inputs, check_session, observe
 from .parallel import frame_chunks, thread_map
 from .statuses import FrameStatus, JointStatus
-from .synchronization import estimate_frame_offsets, shift_frames
+from .synchronization import FrameOffsets, estimate_frame_offsets, shift_frames
 from .triangulation import robust_triangulation_errors, triangulation_angle_deg
 
 
@@ -131,16 +131,16 @@ def label_session(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
         options.triangulation.outlier_threshold_px, measure=mode.pooled,
         min_angle_deg=options.triangulation.min_triangulation_angle_deg, seed=options.seed,
         max_frames=options.pose.max_pose_frames)
-    observations, sync_offset, image_frame = synchronize(keypoints_2d, intrinsics, distortion,
-                                                         observations, focal, thresholds,
-                                                         options)
+    observations, found, image_frame = synchronize(keypoints_2d, intrinsics, distortion,
+                                                   observations, focal, thresholds, options)
     rig = mode.function(observations, focal, thresholds, options, progress)
     focal = focal * rig.focal_scale
     labels = triangulate_labels(rig, observations.finite, focal, thresholds, options)
     used_intrinsics = intrinsics.copy()
     used_intrinsics[:, :2, :2] *= rig.focal_scale[:, None, None]
     per_session = dict(
-        intrinsics=used_intrinsics, sync_offset=sync_offset, focal=focal,
+        intrinsics=used_intrinsics, sync_offset=found.offsets, sync_error_px=found.costs,
+        sync_evidence=found.evidence, focal=focal,
         person_size_px=thresholds.person_size * focal,
         noise_px=np.float64(thresholds.noise * focal.mean()),
         ransac_threshold_px=np.float64(thresholds.ransac_px),
@@ -164,25 +164,31 @@ def synchronize(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
     """The cameras' frame offsets (``options.synchronization``), applied if asked.
 
     Returns:
-        the observations (shifted when applied), sync_offset (V,) int64 frames, and
-        image_frame (F, V): the row whose image of view v shows label f's instant (-1 outside
-        the recording).
+        the observations (shifted when applied), the
+        :class:`.synchronization.FrameOffsets` (offsets 0 and NaN curves when not estimated),
+        and image_frame (F, V): the row whose image of view v shows label f's instant (-1
+        outside the recording).
     """
     num_views, num_frames = keypoints_2d.shape[:2]
-    sync = options.synchronization.sync
-    sync_offset = np.zeros(num_views, dtype=np.int64)
+    sync_options = options.synchronization
+    sync = sync_options.sync
+    found = FrameOffsets(np.zeros(num_views, dtype=np.int64),
+                         np.full((num_views, 2 * sync_options.max_sync_offset + 1), np.nan),
+                         np.zeros(num_views, dtype=np.int64), np.full(num_views, np.nan))
     if sync != 'off':
-        sync_offset, _ = estimate_frame_offsets(
+        found = estimate_frame_offsets(
             observations.normalized, observations.confident, options.reference_view, focal,
-            max_offset=options.synchronization.max_sync_offset,
-            threshold_px=thresholds.ransac_px, seed=options.seed)
-        if sync == 'apply':
-            observations = observe(shift_frames(keypoints_2d, sync_offset), intrinsics,
-                                   distortion, options.min_score)
+            max_offset=sync_options.max_sync_offset, threshold_px=thresholds.ransac_px,
+            seed=options.seed, min_evidence=sync_options.min_sync_evidence,
+            min_gain=sync_options.min_sync_gain)
+    sync_offset = found.offsets
+    if sync == 'apply' and sync_offset.any():
+        observations = observe(shift_frames(keypoints_2d, sync_offset), intrinsics,
+                               distortion, options.min_score)
     shift = sync_offset if sync == 'apply' else np.zeros_like(sync_offset)
     image_frame = np.arange(num_frames)[:, None] + shift                      # (F, V)
     image_frame = np.where((image_frame >= 0) & (image_frame < num_frames), image_frame, -1)
-    return observations, sync_offset, image_frame
+    return observations, found, image_frame
 
 
 def triangulate_labels(rig: RigEstimate, finite: np.ndarray, focal: np.ndarray,

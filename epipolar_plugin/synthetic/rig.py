@@ -1,6 +1,6 @@
 """Synthetic static camera rigs placed like a motion-capture studio (Human3.6M-like)."""
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Optional, Tuple, Union
 
 import numpy as np
 
@@ -57,7 +57,7 @@ class FacingPair:
 
 
 def studio_rig(num_cameras: int = 4, seed: int = 0, distance: float = 5.0,
-               image_size: int = 1000, focal: float = 1150.0,
+               image_size: Union[int, Tuple[int, int]] = 1000, focal: float = 1150.0,
                distortion_scale: float = 0.05,
                facing: Optional[FacingPair] = None) -> list:
     """Cameras evenly spaced around the origin, like Human3.6M's four corner cameras.
@@ -65,6 +65,8 @@ def studio_rig(num_cameras: int = 4, seed: int = 0, distance: float = 5.0,
     Each camera sits ``distance`` metres (+-10%) from the room's centre at 1.2-1.9 m height,
     looks at the subject's chest height with small random offsets, and has its own focal
     length (+-3%), principal point and small distortion (up to ``distortion_scale``).
+    ``image_size`` is the side of square images or (width, height), e.g. (1080, 1920) for
+    portrait full-HD cameras.
     With ``facing``, the second camera of the pair is moved to the opposite side of the centre
     from the first (same distance and height) and both are turned as :class:`FacingPair` says.
 
@@ -77,6 +79,7 @@ def studio_rig(num_cameras: int = 4, seed: int = 0, distance: float = 5.0,
                                or not all(0 <= v < num_cameras for v in facing.views)):
         raise ValueError(f'facing.views must be two different cameras of {num_cameras}, got '
                          f'{facing.views}')
+    width, height = (image_size, image_size) if np.isscalar(image_size) else image_size
     rng = np.random.default_rng(seed)
     cameras, positions = [], {}
     for index in range(num_cameras):
@@ -95,16 +98,16 @@ def studio_rig(num_cameras: int = 4, seed: int = 0, distance: float = 5.0,
             f *= facing.focal_scale
         positions[index] = position
         rotation = look_at(position, target)
-        intrinsics = np.array([[f, 0.0, image_size / 2 + rng.uniform(-10, 10)],
+        intrinsics = np.array([[f, 0.0, width / 2 + rng.uniform(-10, 10)],
                                [0.0, f * rng.uniform(0.995, 1.005),
-                                image_size / 2 + rng.uniform(-10, 10)],
+                                height / 2 + rng.uniform(-10, 10)],
                                [0.0, 0.0, 1.0]])
         distortion = np.array([rng.uniform(-1, 1) * distortion_scale,
                                rng.uniform(-1, 1) * distortion_scale / 2,
                                rng.uniform(-1, 1) * distortion_scale / 50,
                                rng.uniform(-1, 1) * distortion_scale / 50, 0.0])
         cameras.append(SyntheticCamera(intrinsics, distortion, rotation, -rotation @ position,
-                                       image_size, image_size))
+                                       int(width), int(height)))
     return cameras
 
 

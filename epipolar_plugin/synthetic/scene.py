@@ -1,6 +1,6 @@
 """A synthetic multi-view capture: motion + rig + projections + detections, with the truth."""
 from dataclasses import dataclass, field
-from typing import Optional, Tuple
+from typing import Optional, Tuple, Union
 
 import numpy as np
 
@@ -52,7 +52,9 @@ def make_scene(num_frames: int = 200, num_cameras: int = 4, seed: int = 0,
                area_radius: float = 1.0, action: str = 'free',
                facing: Optional[FacingPair] = None, sessions: int = 1,
                session_change: Tuple[float, float] = (3.0, 0.3),
-               image_size: int = 1000) -> SyntheticScene:
+               image_size: Union[int, Tuple[int, int]] = 1000, fps: float = 50.0,
+               walking_speed: Optional[float] = None, focal: Optional[float] = None,
+               distortion: Optional[np.ndarray] = None) -> SyntheticScene:
     """Animate, film and "detect" a subject; deterministic for a seed.
 
     Args:
@@ -65,15 +67,27 @@ def make_scene(num_frames: int = 200, num_cameras: int = 4, seed: int = 0,
         sessions: the frames are split into this many recording sessions (consecutive blocks);
             every session after the first films with the rig set up again
             (:func:`~.rig.moved_rig` by ``session_change`` = (degrees, metres)).
-        image_size: square images of this side, pixels; focal lengths (1.15 x the side) and
-            the detector's pixel errors (``noise`` is given for 1000 pixels) scale with it.
+        image_size: square images of this side, pixels, or (width, height) (portrait full HD:
+            (1080, 1920)); focal lengths (1.15 x the longer side) and the detector's pixel
+            errors (``noise`` is given for 1000 pixels) scale with the longer side.
+        fps: frames per second of the cameras (the motion's time step).
+        walking_speed: ``action='walking'`` only: metres per second (see
+            :func:`~.skeleton.animate`); None: drawn from 0.9-1.3 m/s.
+        focal: the cameras' focal length in pixels (each +-3 %) instead of 1.15 x the side.
+        distortion: (5,) OpenCV coefficients (k1, k2, p1, p2, k3) of every camera instead of
+            small random ones.
     """
     if sessions < 1 or sessions > num_frames:
         raise ValueError(f'sessions must be in [1, {num_frames}], got {sessions}')
-    joints_world = animate(num_frames, seed=seed, area_radius=area_radius, action=action)
+    joints_world = animate(num_frames, seed=seed, area_radius=area_radius, action=action,
+                           fps=fps, speed=walking_speed)
+    side = image_size if np.isscalar(image_size) else max(image_size)
     rigs = [studio_rig(num_cameras, seed=seed + 1, distance=camera_distance, facing=facing,
-                       image_size=image_size, focal=1.15 * image_size)]
-    noise = noise.scaled(image_size / 1000.0)
+                       image_size=image_size, focal=1.15 * side if focal is None else focal)]
+    if distortion is not None:
+        for camera in rigs[0]:
+            camera.distortion = np.array(distortion, np.float64).reshape(5)
+    noise = noise.scaled(side / 1000.0)
     for k in range(1, sessions):
         rigs.append(moved_rig(rigs[0], seed=seed + 10 + k, rotation_deg=session_change[0],
                               shift_m=session_change[1]))

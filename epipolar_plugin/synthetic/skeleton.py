@@ -121,7 +121,7 @@ def _eased_targets(rng, num_frames, fps, low, high, hold_s=(0.6, 1.6)):
     return out
 
 
-def _action_motion(action, rng, num_frames, fps, area_radius):
+def _action_motion(action, rng, num_frames, fps, area_radius, speed=None):
     """Anatomical angles (F, J, 3), root flexion (F,), heading (F,) degrees, root xy (F, 2)."""
     time = np.arange(num_frames) / fps
     limits = ANGLE_LIMITS
@@ -142,16 +142,22 @@ def _action_motion(action, rng, num_frames, fps, area_radius):
         heading = np.degrees(np.unwrap(2 * np.pi * smooth_signal(rng, num_frames, (), fps / 4)))
         root_xy = area_radius * smooth_signal(rng, num_frames, (2, ), fps / 3)
     elif action == 'walking':
-        phase = 2 * np.pi * rng.uniform(0.8, 1.1) * time + rng.uniform(0, 2 * np.pi)
+        cadence, start = rng.uniform(0.8, 1.1), rng.uniform(0, 2 * np.pi)
         stride = rng.uniform(18, 30)
+        radius = area_radius * rng.uniform(0.6, 1.0)
+        direction = rng.choice([-1.0, 1.0])
+        path_speed, path_start = rng.uniform(0.9, 1.3), rng.uniform(0, 2 * np.pi)     # m/s
+        if speed is not None:
+            # faster walking has longer and quicker strides, each about as the speed's root
+            gain = np.sqrt(speed / path_speed)
+            cadence, stride, path_speed = cadence * gain, stride * gain, speed
+        phase = 2 * np.pi * cadence * time + start
         for hip, knee, shoulder, shift in ((1, 2, 14, 0.0), (4, 5, 11, np.pi)):
             angles[:, hip, 0] += stride * np.sin(phase + shift)
             angles[:, knee, 0] += -5 - 55 * np.clip(np.sin(phase + shift + 1.2), 0, 1) ** 2
             angles[:, shoulder, 0] += -0.8 * stride * np.sin(phase + shift)
         angles[:, [12, 15], 0] += 10
-        radius = area_radius * rng.uniform(0.6, 1.0)
-        direction = rng.choice([-1.0, 1.0])
-        path = direction * rng.uniform(0.9, 1.3) / radius * time + rng.uniform(0, 2 * np.pi)
+        path = direction * path_speed / radius * time + path_start
         root_xy = radius * np.stack([np.cos(path), np.sin(path)], axis=1)
         heading = np.degrees(path) + (0.0 if direction > 0 else 180.0)
         pitch += -4.0
@@ -213,7 +219,8 @@ def _local_rotations(angles: np.ndarray, root_flexion: np.ndarray,
 
 
 def animate(num_frames: int, seed: int = 0, fps: float = 50.0, area_radius: float = 1.0,
-            action: str = 'free', bone_scale: Optional[np.ndarray] = None) -> np.ndarray:
+            action: str = 'free', bone_scale: Optional[np.ndarray] = None,
+            speed: Optional[float] = None) -> np.ndarray:
     """A moving, turning subject performing an action.
 
     Args:
@@ -223,6 +230,8 @@ def animate(num_frames: int, seed: int = 0, fps: float = 50.0, area_radius: floa
         area_radius: the root stays within about this radius (metres) of the world origin.
         action: one of ``ACTIONS``.
         bone_scale: (J,) body proportions (``random_body``); drawn from the seed when None.
+        speed: ``walking`` only: the walking speed in m/s (cadence and stride grow with its
+            square root); None: drawn from 0.9-1.3 m/s. People walk at about 1.0-1.5 m/s.
 
     Returns:
         (F, 17, 3) world positions in metres (z up, the lowest joint on the floor z = 0).
@@ -230,7 +239,11 @@ def animate(num_frames: int, seed: int = 0, fps: float = 50.0, area_radius: floa
     rng = np.random.default_rng(seed)
     if bone_scale is None:
         bone_scale = random_body(rng)
-    angles, pitch, heading, root_xy = _action_motion(action, rng, num_frames, fps, area_radius)
+    if speed is not None and not (action == 'walking' and np.isfinite(speed) and speed > 0):
+        raise ValueError(f'speed needs action walking and a positive value (m/s), got '
+                         f'{speed!r} with action {action!r}')
+    angles, pitch, heading, root_xy = _action_motion(action, rng, num_frames, fps, area_radius,
+                                                     speed)
     body = forward_kinematics(_local_rotations(angles, pitch, heading), bone_scale)
     root = np.zeros((num_frames, 3))
     root[:, :2] = root_xy

@@ -4,7 +4,11 @@
 Left, one row per camera: its median reprojection error in every frame (pixels), with the
 stretches where the labels left the camera out shaded red and the frames without a detection
 shaded grey; the row's title gives the camera's median error, its estimated sync offset and
-whether it is flagged. Right: the recovered rig seen from above, in the reference camera's
+whether it is flagged. Middle (when the offsets were estimated), one panel per camera: its
+epipolar error against the reference camera at every candidate frame offset, so a user sees how
+sure the offset is (a clear dip, or a flat curve whose lowest point means little), with the
+offset kept and the evidence for the lowest candidate against 0 (:mod:`..geometry.
+synchronization`). Right: the recovered rig seen from above, in the reference camera's
 frame (x right, z forward, the labels' unit): each camera's centre ``-R^T t`` and viewing
 direction ``R^T (0, 0, 1)``, flagged cameras in red.
 """
@@ -44,7 +48,9 @@ def plot_label_quality(path: str, frame_view_error_px: np.ndarray, view_flagged:
                        sync_offset: np.ndarray, rotations: np.ndarray, translations: np.ndarray,
                        frame_view_used: np.ndarray,
                        camera_names: Optional[Sequence[str]] = None, reference_view: int = 0,
-                       outlier_threshold_px: Optional[float] = None) -> None:
+                       outlier_threshold_px: Optional[float] = None,
+                       sync_error_px: Optional[np.ndarray] = None,
+                       sync_evidence: Optional[np.ndarray] = None) -> None:
     """Write the label-quality picture (PNG) of one pseudo-label file.
 
     Args:
@@ -55,6 +61,9 @@ def plot_label_quality(path: str, frame_view_error_px: np.ndarray, view_flagged:
         frame_view_used: (F, V) bool, the cameras that entered each frame's labels.
         camera_names: (V,) names for the titles (default: indices).
         outlier_threshold_px: drawn as a dashed line when given.
+        sync_error_px: optional (V, 2 M + 1) each camera's error at the candidate offsets
+            -M..M; drawn when any is finite. sync_evidence: optional (V,) the lowest
+            candidate's evidence against offset 0 (standard errors).
     """
     import matplotlib
     matplotlib.use('Agg')
@@ -69,8 +78,14 @@ def plot_label_quality(path: str, frame_view_error_px: np.ndarray, view_flagged:
                          f'sync_offset {np.shape(sync_offset)}')
     names = [str(n) for n in camera_names] if camera_names is not None else [
         f'camera {v}' for v in range(num_views)]
-    figure = plt.figure(figsize=(13, 1.6 + 1.5 * num_views))
-    grid = figure.add_gridspec(num_views, 2, width_ratios=(2.2, 1))
+    curves = None if sync_error_px is None else np.asarray(sync_error_px, float)
+    if curves is not None and (curves.ndim != 2 or len(curves) != num_views):
+        raise ValueError(f'label arrays disagree: sync_error_px {curves.shape} for {num_views} '
+                         'cameras')
+    curves = curves if curves is not None and np.isfinite(curves).any() else None
+    figure = plt.figure(figsize=(13 + 3 * (curves is not None), 1.6 + 1.5 * num_views))
+    grid = figure.add_gridspec(num_views, 2 + (curves is not None),
+                               width_ratios=(2.2, 0.8, 1) if curves is not None else (2.2, 1))
     top = np.nanmax(error) if np.isfinite(error).any() else 1.0
     if outlier_threshold_px is not None:
         top = min(top, 3 * outlier_threshold_px)
@@ -98,12 +113,40 @@ def plot_label_quality(path: str, frame_view_error_px: np.ndarray, view_flagged:
         if v < num_views - 1:
             ax.set_xticklabels([])
     ax.set_xlabel('frame (red: camera left out of the labels, grey: no detection)', fontsize=8)
-    draw_rig_top_view(figure.add_subplot(grid[:, 1]), rotations, translations, view_flagged,
+    if curves is not None:
+        for v in range(num_views):
+            draw_sync_curve(figure.add_subplot(grid[v, 1]), curves[v], int(sync_offset[v]),
+                            None if sync_evidence is None else float(sync_evidence[v]),
+                            last=v == num_views - 1, reference=v == reference_view)
+    draw_rig_top_view(figure.add_subplot(grid[:, -1]), rotations, translations, view_flagged,
                       names, reference_view)
     figure.tight_layout()
     with atomic_output(path) as temporary:
         figure.savefig(temporary, dpi=90)
     plt.close(figure)
+
+
+def draw_sync_curve(ax, curve: np.ndarray, offset: int, evidence: Optional[float],
+                    last: bool, reference: bool) -> None:
+    """One camera's epipolar error (pixels) over the candidate offsets -M..M, the offset kept
+    (a red dot) and the lowest candidate's evidence against 0 in the title."""
+    candidates = np.arange(len(curve)) - len(curve) // 2
+    ax.tick_params(labelsize=7)
+    if not np.isfinite(curve).any():
+        ax.set_axis_off()
+        ax.set_title('sync: the reference camera' if reference else 'sync: no pose found',
+                     fontsize=8, loc='left')
+        return
+    ax.plot(candidates, curve, 'o-', color='k', ms=3, lw=0.8)
+    ax.axvline(0, color='0.6', lw=0.8, ls=':')
+    kept = candidates == offset
+    ax.plot(candidates[kept], curve[kept], 'o', color='tab:red', ms=6)
+    lowest = int(candidates[np.nanargmin(curve)])
+    strength = '' if evidence is None or not np.isfinite(evidence) else f', evidence {evidence:.1f}'
+    ax.set_title(f'sync: lowest {lowest:+d}{strength}, kept {offset:+d}', fontsize=8, loc='left')
+    ax.set_ylabel('epipolar px', fontsize=7)
+    if last:
+        ax.set_xlabel('candidate offset (frames)', fontsize=8)
 
 
 def draw_rig_top_view(ax, rotations, translations, view_flagged, names, reference_view) -> None:
@@ -141,7 +184,8 @@ def save_label_quality(label_path: str, labels, camera_names=None) -> list:
     """The quality pictures of ``labels`` (a ``PseudoLabels`` or its ``as_dict()``) beside
     ``label_path``: one, or one per recording session (each session has its own rig).
 
-    Per-session arrays (``view_flagged``, ``sync_offset``, ``outlier_threshold_px``) have a
+    Per-session arrays (``view_flagged``, ``sync_offset``, ``outlier_threshold_px``,
+    ``sync_error_px``, ``sync_evidence``) have a
     first axis S in the order of ``session_ids``; labels without sessions are one session.
 
     Returns:
@@ -156,6 +200,7 @@ def save_label_quality(label_path: str, labels, camera_names=None) -> list:
     ids = arrays.get('session_ids')
     ids = np.unique(session) if ids is None else np.asarray(ids)
     thresholds = np.ravel(arrays.get('outlier_threshold_px', np.full(len(ids), np.nan)))
+    curves, evidence = arrays.get('sync_error_px'), arrays.get('sync_evidence')
     paths = []
     for s, session_id in enumerate(ids):
         frames = session == session_id
@@ -165,6 +210,8 @@ def save_label_quality(label_path: str, labels, camera_names=None) -> list:
             arrays['rotations'][frames], arrays['translations'][frames],
             arrays['frame_view_used'][frames], camera_names=camera_names,
             reference_view=int(arrays['reference_view']),
-            outlier_threshold_px=float(thresholds[s]) if np.isfinite(thresholds[s]) else None)
+            outlier_threshold_px=float(thresholds[s]) if np.isfinite(thresholds[s]) else None,
+            sync_error_px=None if curves is None else curves[s],
+            sync_evidence=None if evidence is None else evidence[s])
         paths.append(path)
     return paths

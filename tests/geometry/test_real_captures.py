@@ -147,13 +147,13 @@ def test_facing_cameras_and_a_poor_camera():
 
 
 def test_sync_apply_says_which_image_shows_each_label():
-    scene = make_scene(200, 4, seed=24, action='walking',
+    scene = make_scene(400, 4, seed=24, action='walking',
                        failures=DetectorFailures(sync_offsets=(0, 0, 3, -2)))
     labels = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion,
                                 options=LabelOptions.from_flat(sync='apply'))
-    frames = np.arange(200)
+    frames = np.arange(400)
     expected = frames[:, None] + np.array([0, 0, 3, -2])
-    expected[(expected < 0) | (expected >= 200)] = -1
+    expected[(expected < 0) | (expected >= 400)] = -1
     np.testing.assert_array_equal(labels.image_frame, expected)
     # view 2's image of label f is row f + 3, which shows the reference camera's instant f
     for f in (20, 100):

@@ -122,10 +122,11 @@ def test_frame_offsets_and_shift():
     normalized = np.stack([pixel_to_normalized(scene.keypoints_2d[v, ..., :2],
                                                scene.intrinsics[v], scene.distortion[v])
                            for v in range(3)])
-    offsets, costs = estimate_frame_offsets(normalized, np.ones((3, 200, 17), bool), 0,
-                                            scene.intrinsics[:, 0, 0], max_offset=4)
-    assert offsets.tolist() == [0, 2, -1]
-    assert costs.shape == (3, 9) and np.isnan(costs[0]).all()
+    offsets, costs, best, evidence = estimate_frame_offsets(
+        normalized, np.ones((3, 200, 17), bool), 0, scene.intrinsics[:, 0, 0], max_offset=4)
+    assert offsets.tolist() == best.tolist() == [0, 2, -1]
+    assert costs.shape == (3, 9) and np.isnan(costs[0]).all() and np.isnan(evidence[0])
+    assert (evidence[1:] > 5).all()
     array = np.arange(2 * 5, dtype=float).reshape(2, 5)
     np.testing.assert_array_equal(shift_frames(array, np.array([0, 2]))[1],
                                   [7, 8, 9, np.nan, np.nan])

@@ -91,3 +91,19 @@ def test_one_picture_per_session(tmp_path):
                sync_offset=np.zeros(views, int))
     assert save_label_quality(str(tmp_path / 'one.npz'), one) == [
         str(tmp_path / 'one_quality.png')]
+
+
+def test_sync_curves_get_their_own_column(tmp_path):
+    frames, views = 30, 3
+    arrays = (np.ones((frames, views)), np.zeros(views, bool), np.array([0, 0, 2]),
+              np.tile(np.eye(3), (frames, views, 1, 1)), np.zeros((frames, views, 3)),
+              np.ones((frames, views), bool))
+    curves = np.array([[np.nan] * 5, [3.0, 2.5, 2.0, 2.5, 3.0], [4.0, 3.5, 3.0, 2.5, 2.0]])
+    plot_label_quality(str(tmp_path / 'plain.png'), *arrays)
+    plot_label_quality(str(tmp_path / 'sync.png'), *arrays, sync_error_px=curves,
+                       sync_evidence=np.array([np.nan, 0.0, 8.0]))
+    plain = matplotlib.image.imread(str(tmp_path / 'plain.png'))
+    with_sync = matplotlib.image.imread(str(tmp_path / 'sync.png'))
+    assert with_sync.shape[1] > plain.shape[1] + 200
+    with pytest.raises(ValueError, match=r'sync_error_px \(2, 5\) for 3 cameras'):
+        plot_label_quality(str(tmp_path / 'bad.png'), *arrays, sync_error_px=curves[:2])
