@@ -56,9 +56,12 @@ class PseudoLabels:
         sync_evidence: (S, V) how many standard errors the lowest candidate beats offset 0 by
             (0 when offset 0 is the lowest; NaN for the reference view or not estimated).
         focal: (S, V) focal lengths used, pixels.
-        person_size_px: (S, V) the person's typical size in each view (:func:`person_size`).
+        person_size_px: (S, V) the person's typical size in each view (:func:`person_size`),
+            pixels of the focal length the detections were given with.
         noise_px: (S,) the detector's noise measured from the poses (:mod:`.noise`), pixels of
-            the mean focal length; NaN where it could not be measured (per-frame mode).
+            the mean focal length the detections were given with; from the synchronized
+            detections when offsets were applied; NaN where it could not be measured
+            (per-frame mode).
         ransac_threshold_px, outlier_threshold_px: (S,) the thresholds used, in pixels.
 
     Quality scores (see the README's "Pseudo-label quality"):

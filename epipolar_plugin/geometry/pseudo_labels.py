@@ -6,6 +6,8 @@ The pipeline (one call, :func:`make_pseudo_labels`), per recording session:
    ``min_score`` or not finite are dropped (:mod:`.observations`);
 2. the detector's noise, measured from the poses, sets the thresholds (:mod:`.noise`);
 3. optionally, the cameras' frame offsets are estimated and applied (:mod:`.synchronization`);
+   detections shifted by an offset are measured again, so the noise and both thresholds come
+   from the synchronized detections (unaligned instants add the motion between them);
 4. the label mode finds every view's pose relative to the reference view (:mod:`.label_modes`:
    ``robust`` self-calibration of a static rig, the default; ``pooled``, every view against
    the reference from all frames; ``per_frame``, the paper's route);
@@ -125,15 +127,22 @@ def label_session(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
     mode = LABEL_MODES[options.mode]
     focal = intrinsics[:, [0, 1], [0, 1]].mean(axis=1)                   # (V,)
     observations = observe(keypoints_2d, intrinsics, distortion, options.min_score)
-    thresholds = session_thresholds(
-        observations.normalized, observations.confident, focal, options.pose.ransac_threshold,
-        options.triangulation.outlier_threshold, options.pose.ransac_threshold_px,
-        options.triangulation.outlier_threshold_px, measure=mode.pooled,
-        min_angle_deg=options.triangulation.min_triangulation_angle_deg, seed=options.seed,
-        max_frames=options.pose.max_pose_frames)
+
+    def measure(observations):
+        return session_thresholds(
+            observations.normalized, observations.confident, focal,
+            options.pose.ransac_threshold, options.triangulation.outlier_threshold,
+            options.pose.ransac_threshold_px, options.triangulation.outlier_threshold_px,
+            measure=mode.pooled, min_angle_deg=options.triangulation.min_triangulation_angle_deg,
+            seed=options.seed, max_frames=options.pose.max_pose_frames)
+
+    thresholds = measure(observations)
     observations, found, image_frame = synchronize(keypoints_2d, intrinsics, distortion,
                                                    observations, focal, thresholds, options)
+    if options.synchronization.sync == 'apply' and found.offsets.any():
+        thresholds = measure(observations)          # the synchronized detections' noise
     rig = mode.function(observations, focal, thresholds, options, progress)
+    measured_focal = focal                           # the pixels the noise was measured in
     focal = focal * rig.focal_scale
     labels = triangulate_labels(rig, observations.finite, focal, thresholds, options)
     used_intrinsics = intrinsics.copy()
@@ -141,8 +150,8 @@ def label_session(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
     per_session = dict(
         intrinsics=used_intrinsics, sync_offset=found.offsets, sync_error_px=found.costs,
         sync_evidence=found.evidence, focal=focal,
-        person_size_px=thresholds.person_size * focal,
-        noise_px=np.float64(thresholds.noise * focal.mean()),
+        person_size_px=thresholds.person_size * measured_focal,
+        noise_px=np.float64(thresholds.noise * measured_focal.mean()),
         ransac_threshold_px=np.float64(thresholds.ransac_px),
         outlier_threshold_px=np.float64(thresholds.outlier_px),
         view_error_px=labels.pop('view_error_px'),

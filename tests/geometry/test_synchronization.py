@@ -62,3 +62,20 @@ def test_offset_evidence_is_a_block_t_statistic():
     with_nan = better.copy()
     with_nan[::7] = np.nan
     assert np.isfinite(offset_evidence(zero, with_nan))
+
+
+def test_noise_and_thresholds_come_from_the_synchronized_detections():
+    # every camera pair out of sync: before the shift, every pair's epipolar error holds the
+    # motion between the unaligned instants as well as the detector's 3 px
+    scene = make_scene(400, 4, seed=8, action='walking',
+                       failures=DetectorFailures(sync_offsets=(0, 2, -3, 4)))
+    labels = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion,
+                                options=LabelOptions.from_flat(sync='apply'))
+    assert labels.sync_offset.tolist() == [[0, 2, -3, 4]]
+    noise = float(labels.noise_px[0])
+    assert noise == pytest.approx(3.0, rel=0.08)
+    assert float(labels.ransac_threshold_px[0]) == pytest.approx(2.5 * noise)
+    assert float(labels.outlier_threshold_px[0]) == pytest.approx(4.0 * noise)
+    unshifted = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion,
+                                   options=LabelOptions.from_flat(sync='estimate'))
+    assert float(unshifted.noise_px[0]) > 1.15 * noise      # measured before any shift
