@@ -306,16 +306,18 @@ def joints_dict(pose, names: dict):
 def main(argv=None):
     args = parse_args(argv)
     import cv2
+    from mmengine.config import Config
     from mmpose.apis import init_model
     from tqdm import tqdm
 
     from epipolar_plugin.fileio import atomic_output
+    from epipolar_plugin.visualization.skeleton_plot import skeleton_style
     kind, num_frames, fps, frames = open_frames(args.input, args.fps)
     out = args.out or ('demo.png' if kind == 'image' else 'demo.mp4')
-    from epipolar_plugin.visualization.skeleton_plot import skeleton_style
     camera = load_camera(args.intrinsics, args.camera) if args.intrinsics else None
+    # the detector (if any) first: initialising the pose model last leaves MMPose's scope
+    boxes = BoxSource(args, num_frames, input_size_of(Config.fromfile(args.config)))
     model = init_model(args.config, args.checkpoint, device=args.device)
-    boxes = BoxSource(args, num_frames, input_size_of(model.cfg))
     names = model.dataset_meta.get('keypoint_id2name', {})
     style = skeleton_style(model.dataset_meta, model.dataset_meta.get('num_keypoints', 17))
     panel, writer, records, unreadable = None, None, [], 0
