@@ -157,9 +157,11 @@ def load_multiview_keypoints(path: str) -> dict:
 
     Keys: ``keypoints_2d`` (V, F, J, 3) pixels + score, ``intrinsics`` (V, 3, 3) pixels;
     optional ``distortion`` (V, 4|5|8), ``image_size`` (V, 2) (width, height),
-    ``camera_names`` (V,), ``joint_names`` (J,), ``image_names`` (V, F) (the image of each entry),
-    ``session`` (F,) integers: the recording session of each frame (the cameras may have moved
-    between sessions; any integer labels, e.g. the Human3.6M subject number).
+    ``camera_names`` (V,), ``joint_names`` (J,), ``image_names`` (V, F) (the image of each entry;
+    '' where the frame's sequence lacks the camera), ``session`` (F,) integers: the recording
+    session of each frame (the cameras may have moved between sessions; any integer labels,
+    e.g. the Human3.6M subject number), ``take`` (F,) integers: the continuous recording of
+    each frame (a Human3.6M sequence).
 
     Returns:
         dict of the arrays (float64 for the numeric ones, ``session`` int64; absent optional
@@ -190,6 +192,9 @@ def load_multiview_keypoints(path: str) -> dict:
     session = arrays.get('session')
     out['session'] = None if session is None else check_session(session, keypoints_2d.shape[1],
                                                                 path)
+    take = arrays.get('take')
+    out['take'] = None if take is None else check_array(path, 'take', take,
+                                                        (keypoints_2d.shape[1], ), kinds='iu')
     return out
 
 
@@ -206,8 +211,9 @@ def load_pseudo_labels_for(label_path: str, keypoints_path: str, num_frames: int
     Returns ``keypoints_3d`` (F, J, 3), ``valid`` (F, J) bool, ``rotations`` (F, V, 3, 3),
     ``translations`` (F, V, 3), ``reference_view``, and what pairs labels with images
     (``docs/file_formats.md``): ``image_frame`` (F, V), ``frame_view_used`` (F, V),
-    ``session`` (F,), ``session_ids`` (S,), ``intrinsics`` (S, V, 3, 3) and ``distortion``
-    (S, V, K) or None; checked: F = ``num_frames``, V =
+    ``session`` (F,), ``session_ids`` (S,), ``intrinsics`` (S, V, 3, 3), ``distortion``
+    (S, V, K) or None and ``focal_determined`` (S, V) bool (whether the detections determine
+    each refined focal; None in files written before it); checked: F = ``num_frames``, V =
     ``num_views`` when given, and every valid joint finite. Errors name the file and the key;
     the error for a missing file gives the command that makes it.
     """
@@ -219,6 +225,7 @@ def load_pseudo_labels_for(label_path: str, keypoints_path: str, num_frames: int
     data = load_npz(label_path, keys, 'pseudo-label file')
     labels = {key: data[key] for key in keys}
     labels['distortion'] = data.get('distortion')
+    labels['focal_determined'] = data.get('focal_determined')      # None in older files
     _check_pairing(label_path, labels)
     check_array(label_path, 'valid', labels['valid'], (None, None), kinds='b')
     if len(labels['valid']) != num_frames:
@@ -247,9 +254,13 @@ PAIRING_KEYS = ('image_frame', 'frame_view_used', 'session', 'session_ids', 'int
 
 
 def _check_pairing(path: str, labels: dict) -> None:
-    """Shapes and values of :data:`PAIRING_KEYS` (and ``distortion``); errors name the key."""
+    """Shapes and values of :data:`PAIRING_KEYS` (and ``distortion``, ``focal_determined``);
+    errors name the key."""
     frames, views = labels['rotations'].shape[:2]
     ids = check_array(path, 'session_ids', labels['session_ids'], (None, ), kinds='iu')
+    if (np.diff(ids) <= 0).any():
+        raise ValueError(f"{path}: key 'session_ids' must be sorted and unique (each session's "
+                         f'index is found by a sorted search), got {ids.tolist()}')
     sessions = len(ids)
     check_array(path, 'image_frame', labels['image_frame'], (frames, views), kinds='iu')
     check_array(path, 'frame_view_used', labels['frame_view_used'], (frames, views), kinds='b')
@@ -259,6 +270,9 @@ def _check_pairing(path: str, labels: dict) -> None:
         raise ValueError(f"{path}: key 'intrinsics' must be finite with positive focal lengths")
     if labels['distortion'] is not None:
         check_array(path, 'distortion', labels['distortion'], (sessions, views, None))
+    if labels.get('focal_determined') is not None:
+        check_array(path, 'focal_determined', labels['focal_determined'], (sessions, views),
+                    kinds='b')
     if not np.isin(labels['session'], ids).all():
         raise ValueError(f"{path}: key 'session' holds sessions missing from 'session_ids'")
     image_frame = labels['image_frame']

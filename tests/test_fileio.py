@@ -1,5 +1,6 @@
 """The .npz exchange files and the make_pseudo_labels CLI."""
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -101,3 +102,33 @@ def test_cli_states_how_it_chose_the_left_right_pairs(tmp_path):
                          joint_names=np.array([f'joint{i}' for i in range(17)]))
     assert 'UserWarning: no left/right pair found in the joint names' in result.stderr
     assert "'joint0', 'joint1'" in result.stderr
+
+
+def test_take_is_read_and_checked(tmp_path):
+    arrays = dict(keypoints_2d=np.zeros((2, 4, 17, 3)), intrinsics=np.stack([np.eye(3)] * 2))
+    data = load_multiview_keypoints(_write(tmp_path / 'kp.npz', **arrays,
+                                           take=np.array([0, 0, 1, 1])))
+    assert list(data['take']) == [0, 0, 1, 1]
+    with pytest.raises(ValueError, match=r"bad\.npz: key 'take' must be a .*shape \(4,\)"):
+        load_multiview_keypoints(_write(tmp_path / 'bad.npz', **arrays, take=np.zeros(3)))
+
+
+def test_label_sessions_must_be_sorted_and_unique(tmp_path):
+    """Each label's session is found by a sorted search of session_ids: unsorted ids would
+    give labels another session's intrinsics without any error."""
+    from epipolar_plugin.fileio import load_pseudo_labels_for, save_pseudo_labels
+    from epipolar_plugin.geometry import make_pseudo_labels
+    scene = make_scene(20, 3, seed=1)
+    session = np.repeat([5, 9], 10)
+    labels = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion,
+                                session=session)
+    path = save_pseudo_labels(str(tmp_path / 'labels.npz'), labels)
+    assert list(load_pseudo_labels_for(path, 'kp.npz', 20)['session_ids']) == [5, 9]
+    with np.load(path) as data:
+        arrays = dict(data)
+    for ids in ([9, 5], [5, 5]):
+        arrays['session_ids'] = np.array(ids)
+        _write(tmp_path / 'bad.npz', **arrays)
+        with pytest.raises(ValueError, match=r"bad\.npz: key 'session_ids' must be sorted and "
+                                             r"unique.*" + re.escape(str(ids))):
+            load_pseudo_labels_for(str(tmp_path / 'bad.npz'), 'kp.npz', 20)

@@ -15,6 +15,7 @@ import json
 import time
 
 from epipolar_plugin.synthetic import DetectionNoise, make_synthetic_dataset
+from epipolar_plugin.synthetic.h36m_layout import MISSING_CAMERAS
 
 
 def main():
@@ -32,12 +33,17 @@ def main():
                         metavar=('DEGREES', 'METRES'),
                         help='every subject is a recording session with the cameras moved by '
                         'about this much (as Human3.6M); 0 0: one rig for every subject')
+    parser.add_argument('--complete-sequences', action='store_true',
+                        help='every sequence filmed by every camera (default: as in Human3.6M, '
+                        "where S11's Directions lacks camera 54138969, S11's Walking_1 lacks the "
+                        'first camera)')
     args = parser.parse_args()
     start = time.perf_counter()
     summary = make_synthetic_dataset(
         args.out_dir, frames=args.frames, num_cameras=args.cameras, size=args.size,
         seed=args.seed, fps=args.fps, noise=DetectionNoise(pixel_sigma=args.pixel_sigma),
-        session_change=tuple(args.session_change))
+        session_change=tuple(args.session_change),
+        missing_cameras=() if args.complete_sequences else MISSING_CAMERAS)
     print(json.dumps(summary['splits']))
     print(f'wrote {args.out_dir} in {time.perf_counter() - start:.1f} s '
           f'(contact sheet: {args.out_dir}/contact_sheet.png)')

@@ -20,10 +20,11 @@
 Writes the multi-view keypoints file (``epipolar_plugin.fileio.load_multiview_keypoints``):
 ``keypoints_2d`` (V, F, 17, 3) in Human3.6M's joint order (COCO-style models are converted
 with MMPose's ``convert_keypoint_definition``), ``intrinsics``, ``distortion``, ``image_size``,
-``camera_names``, ``joint_names``, ``image_names`` (V, F) and ``session`` (F,) (Human3.6M: the
-subject number; MPI-INF-3DHP: 100 x subject + sequence; ``--session-per-folder``: the session
-folder's index in sorted order), ready for ``tools/make_pseudo_labels.py`` and the multi-view
-datasets. The checkpoint is a local path: nothing is downloaded.
+``camera_names``, ``joint_names``, ``image_names`` (V, F) ('' where a sequence lacks the camera:
+its entries NaN with score 0), ``session`` (F,) (Human3.6M: the subject number; MPI-INF-3DHP:
+100 x subject + sequence, test sequence TSn: n; ``--session-per-folder``: the session folder's
+index in sorted order) and, in annotation layouts, ``take`` (F,) (the frame's sequence), ready
+for ``tools/make_pseudo_labels.py`` and the multi-view datasets. The checkpoint is a local path: nothing is downloaded.
 """
 import argparse
 import os.path as osp
@@ -177,7 +178,8 @@ def capture_views(args) -> dict:
         views = folder_views(args.folder, args.session_per_folder)
         image_root = args.folder
         views['boxes'] = None
-    views['image_paths'] = np.vectorize(lambda n: osp.join(image_root, n))(views['image_names'])
+    views['image_paths'] = np.vectorize(lambda n: osp.join(image_root, n) if n else '',
+                                        otypes=[object])(views['image_names'])
     if args.layout is None:
         views['intrinsics'], views['distortion'], views['image_size'] = folder_cameras(
             args, views, views['image_paths'])
@@ -204,8 +206,8 @@ def keypoints_file(keypoints: np.ndarray, views: dict) -> dict:
     out = dict(keypoints_2d=keypoints, intrinsics=views['intrinsics'],
                distortion=views['distortion'], camera_names=views['camera_names'],
                joint_names=np.array(JOINT_NAMES), image_names=views['image_names'])
-    for key in ('image_size', 'session'):
-        if views[key] is not None:
+    for key in ('image_size', 'session', 'take'):
+        if views.get(key) is not None:
             out[key] = views[key]
     return out
 
@@ -218,6 +220,9 @@ def summary(keypoints: np.ndarray, readable, views: dict) -> str:
     found = keypoints[..., 2] > 0 if readable is None else keypoints[readable][..., 2] > 0
     parts.append(f'joints found: {found.mean() if found.size else 0:.1%}, mean score '
                  f'{keypoints[..., 2].mean():.2f}')
+    if views.get('missing_views'):
+        parts.append('frames kept without a camera their sequence lacks (NaN, score 0): '
+                     + ', '.join(f'{c}: {n}' for c, n in views['missing_views'].items()))
     if views['session'] is not None:
         numbers = np.unique(views['session'])
         names = views.get('session_names')

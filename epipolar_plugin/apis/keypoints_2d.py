@@ -38,7 +38,12 @@ def h36m_session(subject: str, sequence: str) -> int:
 
 def mpi_inf_3dhp_session(subject: str, sequence: str) -> int:
     """MPI-INF-3DHP calibrated its cameras per recording: session = 100 x subject + sequence
-    (S3, Seq2 -> 302)."""
+    (S3, Seq2 -> 302); a test sequence, filmed by a camera of its own, is its number (TS4, the
+    sequence ``test`` of ``MultiViewMPIINF3DHPDataset.parse_imgname`` -> 4; no training
+    session is below 101)."""
+    test = re.fullmatch(r'TS(\d+)', subject)
+    if test is not None and sequence == 'test' and int(test.group(1)) < 100:
+        return int(test.group(1))
     match = (re.fullmatch(r'S(\d+)', subject), re.fullmatch(r'Seq(\d+)', sequence))
     if None in match or int(match[1].group(1)) >= 100:
         raise ValueError(f"subject {subject!r}, sequence {sequence!r} are not 'S<number>', "
@@ -71,14 +76,33 @@ LAYOUTS = {
 }
 
 
+def annotation_layout(imgnames, source: str = 'annotation') -> str:
+    """The key of ``LAYOUTS`` whose image names are ``imgnames`` (N,): the first layout whose
+    dataset parses every name (Human3.6M's names have a '.' before the camera, which
+    MPI-INF-3DHP's never have, so the order decides nothing else); the error names
+    ``source``."""
+    for name, spec in LAYOUTS.items():
+        try:
+            for imgname in imgnames:
+                spec.dataset.parse_imgname(imgname)
+        except (ValueError, IndexError):
+            continue
+        return name
+    raise ValueError(f"{source}: key 'imgname' holds names of none of the layouts "
+                     f"{', '.join(s.name for s in LAYOUTS.values())}, e.g. {imgnames[0]!r}")
+
+
 def annotation_views(data_root: str, ann_file: Optional[str] = None, layout: str = 'h36m',
                      camera_param_file: Optional[str] = None) -> dict:
     """The multi-view frames of an annotation file in one of MMPose's layouts (``LAYOUTS``).
 
-    Rows sharing (subject, sequence, frame number) form a frame; every frame must have the
-    same cameras (at least 2), with the same intrinsics in every session. Boxes come from the
-    annotation's ``center`` and ``scale`` (side / 200) without the converters' 1.2 padding,
-    which the 2D model's ``GetBBoxCenterScale`` adds back (its own 1.25).
+    Rows sharing (subject, sequence, frame number) form a frame. The views are every camera of
+    the file (at least 2), sorted by name; a frame whose sequence lacks a camera (Human3.6M's
+    test split: S11's Directions has no camera 54138969) keeps its other views, the missing
+    one has row -1, image name '' and a NaN box (counted in ``missing_views``). A camera has
+    the same intrinsics in every session that films with it. Boxes come from the annotation's
+    ``center`` and ``scale`` (side / 200) without the converters' 1.2 padding, which the 2D
+    model's ``GetBBoxCenterScale`` adds back (its own 1.25).
 
     Args:
         data_root: the dataset root; ``ann_file`` and ``camera_param_file`` are relative to
@@ -86,10 +110,12 @@ def annotation_views(data_root: str, ann_file: Optional[str] = None, layout: str
         layout: a key of ``LAYOUTS``.
 
     Returns:
-        dict with ``image_names`` (V, F) relative to ``images/``, ``rows`` (V, F) of the
-        annotation, ``boxes`` (V, F, 4) xyxy pixels, ``intrinsics`` (V, 3, 3), ``distortion``
-        (V, 5), ``camera_names`` (V,), ``image_size`` (V, 2) (width, height; 0 where the
-        camera file has no ``w``/``h``), ``session`` (F,) int64 (``LAYOUTS[layout].session``)
+        dict with ``image_names`` (V, F) relative to ``images/`` ('' for a missing view),
+        ``rows`` (V, F) of the annotation (-1: missing), ``boxes`` (V, F, 4) xyxy pixels,
+        ``intrinsics`` (V, 3, 3), ``distortion`` (V, 5), ``camera_names`` (V,), ``image_size``
+        (V, 2) (width, height; 0 where the camera file has no ``w``/``h``), ``session`` (F,)
+        int64 (``LAYOUTS[layout].session``), ``take`` (F,) int64 (the index of the frame's
+        (subject, sequence) in sorted order), ``missing_views`` {camera: frames without it}
         and ``ann_path``.
     """
     if layout not in LAYOUTS:
@@ -105,50 +131,56 @@ def annotation_views(data_root: str, ann_file: Optional[str] = None, layout: str
     if len(camera_names) < 2:
         raise ValueError(f'{ann_path}: one camera ({camera_names}): a multi-view keypoints file '
                          f'needs at least 2 (the training split of a multi-view capture)')
-    incomplete = [key for key, views in frames.items() if len(views) != len(camera_names)]
-    if incomplete:
-        raise ValueError(f'{ann_path}: {len(incomplete)} frames lack some of the cameras '
-                         f'{camera_names}, e.g. {incomplete[0]}')
     keys = sorted(frames)
-    rows = np.array([[frames[key][c] for key in keys] for c in camera_names])   # (V, F)
+    rows = np.array([[frames[key].get(c, -1) for key in keys] for c in camera_names])  # (V, F)
+    present = rows >= 0
     half = scales[rows] * 100.0 / H36M_BOX_PADDING     # the 2D model's pipeline pads again
     boxes = np.concatenate([centers[rows] - half[..., None], centers[rows] + half[..., None]], -1)
-    sessions = sorted({key[:2] for key in keys})
+    boxes[~present] = np.nan
+    image_names = np.where(present, names[rows], '')
+    sequences = sorted({key[:2] for key in keys})
     try:
-        session_of = {key: spec.session(*key) for key in sessions}
+        session_of = {key: spec.session(*key) for key in sequences}
     except ValueError as error:
         raise ValueError(f'{ann_path}: {error}') from error
-    params = _session_intrinsics(cameras, camera_path, spec, sessions, camera_names)
-    size = [[int(np.ravel(cameras[spec.dataset.camera_key(*sessions[0], c)].get(key, 0))[0])
-             for key in ('w', 'h')] for c in camera_names]
-    return dict(image_names=names[rows], rows=rows, boxes=boxes.astype(np.float64),
-                intrinsics=np.stack([p[0] for p in params]),
-                distortion=np.stack([p[1] for p in params]), camera_names=np.array(camera_names),
-                image_size=np.array(size), ann_path=ann_path,
-                session=np.array([session_of[key[:2]] for key in keys], dtype=np.int64))
+    sequence_cameras = {sequence: set() for sequence in sequences}
+    for key, views in frames.items():
+        sequence_cameras[key[:2]].update(views)
+    intrinsics, distortion, size = _camera_intrinsics(cameras, camera_path, spec,
+                                                      sequence_cameras, camera_names)
+    take_of = {sequence: index for index, sequence in enumerate(sequences)}
+    return dict(image_names=image_names, rows=rows, boxes=boxes.astype(np.float64),
+                intrinsics=intrinsics, distortion=distortion,
+                camera_names=np.array(camera_names), image_size=size, ann_path=ann_path,
+                session=np.array([session_of[key[:2]] for key in keys], dtype=np.int64),
+                take=np.array([take_of[key[:2]] for key in keys], dtype=np.int64),
+                missing_views={c: int((~present[v]).sum()) for v, c in enumerate(camera_names)
+                               if not present[v].all()})
 
 
-def _session_intrinsics(cameras: dict, camera_path: str, spec: AnnotationLayout,
-                        sessions: list, camera_names: list) -> list:
-    """[(K (3, 3), distortion (5,))] per camera, checked equal in every (subject, sequence):
-    one keypoints file holds one set of intrinsics per view."""
-    params = None
-    for subject, sequence in sessions:
-        here = []
-        for camera in camera_names:
+def _camera_intrinsics(cameras: dict, camera_path: str, spec: AnnotationLayout,
+                       sequence_cameras: dict, camera_names: list):
+    """K (V, 3, 3), distortion (V, 5) and image size (V, 2) of every camera, checked equal in
+    every (subject, sequence) that films with it: one keypoints file holds one set of
+    intrinsics per view."""
+    params, first = {}, {}
+    for (subject, sequence), here in sorted(sequence_cameras.items()):
+        for camera in sorted(here):
             key = spec.dataset.camera_key(subject, sequence, camera)
             if key not in cameras:
                 raise KeyError(f'{camera_path}: no camera {key!r}')
-            here.append(intrinsics_from_camera(cameras[key]))
-        if params is None:
-            params, first = here, (subject, sequence)
-            continue
-        for camera, (k, d), (k0, d0) in zip(camera_names, here, params):
-            if not (np.allclose(k, k0) and np.allclose(d, d0)):
+            k, d = intrinsics_from_camera(cameras[key])
+            if camera not in params:
+                params[camera], first[camera] = (k, d, cameras[key]), (subject, sequence)
+            elif not (np.allclose(k, params[camera][0]) and np.allclose(d, params[camera][1])):
                 raise ValueError(f'{camera_path}: camera {camera} has other intrinsics in '
-                                 f'{subject} {sequence} than in {first[0]} {first[1]}; write '
-                                 f'one keypoints file per set of intrinsics')
-    return params
+                                 f'{subject} {sequence} than in {first[camera][0]} '
+                                 f'{first[camera][1]}; write one keypoints file per set of '
+                                 f'intrinsics')
+    size = [[int(np.ravel(params[c][2].get(key, 0))[0]) for key in ('w', 'h')]
+            for c in camera_names]
+    return (np.stack([params[c][0] for c in camera_names]),
+            np.stack([params[c][1] for c in camera_names]), np.array(size))
 
 
 def annotation_keypoints(views: dict, layout: str = 'h36m') -> np.ndarray:
@@ -164,6 +196,7 @@ def annotation_keypoints(views: dict, layout: str = 'h36m') -> np.ndarray:
         part = part[:, list(order)]
     keypoints = np.concatenate([part[views['rows']][..., :2].astype(np.float64),
                                 np.ones(views['rows'].shape + (17, 1))], -1)
+    keypoints[views['rows'] < 0] = np.nan                  # a view its sequence lacks
     missing = ~np.isfinite(keypoints[..., :2]).all(-1)
     keypoints[missing] = [np.nan, np.nan, 0.0]
     return keypoints
@@ -252,15 +285,16 @@ def detect_multiview_keypoints(model, image_paths: np.ndarray,
 
     Args:
         model: a ``TopdownPoseEstimator`` with ``cfg`` and ``dataset_meta``.
-        image_paths: (V, F) image files.
+        image_paths: (V, F) image files; '' for a view that the frame's sequence lacks.
         boxes: (V, F, 4) person boxes, xyxy pixels; None or a NaN row: the whole image.
         batch_size: crops per forward pass.
 
     Returns:
         keypoints: (V, F, 17, 3) x, y in pixels and score (the model's confidence clipped to [0, 1]:
         heatmap maxima and SimCC scores can leave it), Human3.6M joint order; NaN, score 0 for
-        joints without a detection and for images that cannot be read (counted and logged);
-        readable: (V, F) bool, False for the images that could not be read.
+        joints without a detection, for images that cannot be read and for views without an
+        image (both counted and logged);
+        readable: (V, F) bool, False for the images that could not be read or do not exist.
     """
     from tqdm import tqdm
     image_paths = np.asarray(image_paths)
@@ -282,6 +316,10 @@ def detect_multiview_keypoints(model, image_paths: np.ndarray,
     for start in range(0, len(items), batch_size):
         batch, where = [], []
         for v, f in items[start:start + batch_size]:
+            if not image_paths[v, f]:
+                skipped['views their sequence lacks'] += 1
+                readable[v, f] = False
+                continue
             image = _read_image(str(image_paths[v, f]))
             if image is None:
                 skipped['unreadable images'] += 1

@@ -78,6 +78,9 @@ class MultiViewFrame:
             K = 5 in annotation layouts, a keypoints file's own K (4, 5 or 8) otherwise.
         keypoints_row: the frame's column of the multi-view keypoints file, where
             :class:`LabelPairing` finds the pseudo label of each view; None without that file.
+        keypoints_views: (V,) each view's index in the keypoints file (and its label file),
+            found by camera name, since a sequence may lack a camera that the file has; None:
+            the file's views in order.
         bbox_centers: (V, 2) pixels and bbox_sides: (V,) pixels, the person box of each view
             when the layout stores it (read by :meth:`BaseMultiViewDataset._view_box`).
         joints_3d: (V, J, 3) float32 ground truth in each view's camera frame, metres; None
@@ -91,6 +94,7 @@ class MultiViewFrame:
     intrinsics: np.ndarray
     distortion: np.ndarray
     keypoints_row: Optional[int] = None
+    keypoints_views: Optional[List[int]] = None
     bbox_centers: Optional[np.ndarray] = None
     bbox_sides: Optional[Sequence[float]] = None
     joints_3d: Optional[np.ndarray] = None
@@ -233,8 +237,9 @@ class BaseMultiViewDataset(PoseMetainfoDataset):
     def _read_frame(self, layout: dict, key) -> Tuple[Optional[MultiViewFrame], str]:
         """The views of frame ``key`` of :meth:`_load_layout`, or (None, why the frame is
         skipped). The default: the annotation rows of (subject, sequence, frame number), a
-        frame lacking a camera of its sequence is skipped; 2D from the keypoints file (a frame
-        missing from it is skipped) or the annotation's ``part`` (score 1)."""
+        frame lacking a camera of its sequence is skipped; 2D from the keypoints file, each
+        view's by its camera name (a frame missing from it is skipped), or the annotation's
+        ``part`` (score 1)."""
         subject, sequence, number = key
         ann, views = layout['ann'], layout['views'][key]
         camera_ids = sorted(layout['sequence_cameras'][(subject, sequence)])
@@ -248,16 +253,22 @@ class BaseMultiViewDataset(PoseMetainfoDataset):
                 raise KeyError(f'{self._path(self.camera_param_file)}: no camera '
                                f'{camera_key!r}')
             params.append(intrinsics_from_camera(layout['cameras'][camera_key]))
-        keypoints, column = layout['keypoints'], None
+        names = [str(ann['imgname'][row]) for row in rows]
+        keypoints, column, file_views = layout['keypoints'], None, None
         if keypoints is not None:
-            column = keypoints['index'].get(str(ann['imgname'][rows[0]]))
+            column = keypoints['index'].get(names[0])
             if column is None:
                 return None, NOT_IN_KEYPOINTS_FILE
-            view_kpts = keypoints['keypoints_2d'][:, column]
+            file_views = [keypoints['view_of'][camera] for camera in camera_ids]
+            filed = keypoints['image_names'][file_views, column]
+            if list(filed) != names:
+                raise ValueError(f"{layout['keypoints_file']}: key 'image_names' holds "
+                                 f'{list(filed)} in column {column} for the images {names} of '
+                                 f'cameras {camera_ids}: not the file of this annotation')
+            view_kpts = keypoints['keypoints_2d'][file_views, column]
         else:
             part = ann['part'][rows].astype(np.float64)
             view_kpts = np.concatenate([part[..., :2], np.ones(part.shape[:2] + (1, ))], -1)
-        names = [str(ann['imgname'][row]) for row in rows]
         return MultiViewFrame(
             image_names=names, camera_names=camera_ids, ids=rows,
             target_names=[self.target_name(name, subject, sequence, camera, number)
@@ -265,7 +276,7 @@ class BaseMultiViewDataset(PoseMetainfoDataset):
             keypoints_2d=view_kpts.astype(np.float64),
             intrinsics=np.stack([p[0] for p in params]),
             distortion=np.stack([p[1] for p in params]), keypoints_row=column,
-            bbox_centers=ann['center'][rows],
+            keypoints_views=file_views, bbox_centers=ann['center'][rows],
             bbox_sides=[float(scale) * 200.0 for scale in ann['scale'][rows]],
             joints_3d=(ann['S'][rows][..., :3].astype(np.float32) if self.load_ground_truth
                        else None)), ''
@@ -304,10 +315,12 @@ class BaseMultiViewDataset(PoseMetainfoDataset):
             if frame is None:
                 skipped[reason] += 1
                 continue
+            file_views = frame.keypoints_views or list(range(len(frame.camera_names)))
             for view in self._reference_views(frame):
                 label = None
                 if labels is not None:
-                    label, reason = labels.target(frame.keypoints_row, view)
+                    label, reason = labels.target(frame.keypoints_row, file_views[view],
+                                                  file_views)
                     if label is None:
                         skipped[reason] += 1
                         continue
@@ -368,8 +381,9 @@ class BaseMultiViewDataset(PoseMetainfoDataset):
 
     def _load_keypoints_file(self, camera_ids: List[str]) -> Tuple[Optional[str],
                                                                     Optional[dict]]:
-        """(path, checked dict + ``index``: {first camera's image name: column}) of
-        ``keypoints_2d_file``, or (None, None) without it."""
+        """(path, checked dict + ``index``: {image name: column}, ``view_of``: {camera name:
+        view}) of ``keypoints_2d_file``, or (None, None) without it. The file's cameras are
+        those of the annotation (``camera_ids``, sorted); each view is found by its name."""
         if self.keypoints_2d_file is None:
             return None, None
         path = self._path(self.keypoints_2d_file)
@@ -379,14 +393,19 @@ class BaseMultiViewDataset(PoseMetainfoDataset):
             raise KeyError(f"{path}: key 'image_names' (V, F) is needed to match frames to "
                            f"the annotation's images")
         file_cameras = detections.get('camera_names')
-        if file_cameras is not None and [str(c) for c in file_cameras] != camera_ids:
-            raise ValueError(f'{path}: camera_names {list(file_cameras)} differ from the '
-                             f'annotation cameras {camera_ids} (sorted)')
+        file_cameras = camera_ids if file_cameras is None else [str(c) for c in file_cameras]
+        if sorted(file_cameras) != camera_ids or len(file_cameras) != len(names):
+            raise ValueError(f"{path}: key 'camera_names' {file_cameras} (or, without it, its "
+                             f'{len(names)} views) differ from the annotation cameras '
+                             f'{camera_ids}')
         num_joints = detections['keypoints_2d'].shape[2]
         if num_joints != self.metainfo['num_keypoints']:
             raise ValueError(f"{path}: key 'keypoints_2d' has {num_joints} joints, the dataset "
                              f"{self.metainfo['num_keypoints']} ({self.metainfo['dataset_name']})")
-        detections['index'] = {str(n): f for f, n in enumerate(names[0])}
+        detections['image_names'] = names.astype(str)
+        detections['index'] = {n: f for view in detections['image_names']
+                               for f, n in enumerate(view) if n}
+        detections['view_of'] = {camera: v for v, camera in enumerate(file_cameras)}
         return path, detections
 
     def _load_labels(self, layout: dict) -> Optional[LabelPairing]:

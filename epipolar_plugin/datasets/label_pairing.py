@@ -17,7 +17,7 @@ IoU of 0.12 with the true person box (90 % below 0.5), the box of the label's pr
 (2 % below 0.5); for the 411 used frames 0.95 and 0.97. Datasets whose boxes come from the
 detections (``MultiViewFolderDataset``) crop such samples around the label's projection.
 """
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -41,27 +41,36 @@ class LabelPairing:
             self.label_of[view, image_frame[frames, view]] = frames
         self.session_index = np.searchsorted(labels['session_ids'], labels['session'])
 
-    def target(self, row: int, view: int) -> Tuple[Optional[dict], str]:
+    def target(self, row: int, view: int,
+               views: Optional[Sequence[int]] = None) -> Tuple[Optional[dict], str]:
         """The label of view ``view``'s image in keypoints-file row ``row``, or why none.
+
+        Args:
+            row: the image's column of the keypoints file.
+            view: the image's view (camera) in the keypoints file.
+            views: the sample's views, as indices of the file's (default: all of them, in
+                order): the cameras whose ``intrinsics`` and ``distortion`` are returned.
 
         Returns:
             (pseudo_label, '') with ``pseudo_label`` the dataset sample's dict
             (``keypoints_3d`` (J, 3) and ``valid`` (J,) in the label's reference camera,
-            ``rotation`` (3, 3) and ``translation`` (3,) of the view, ``intrinsics`` (V, 3, 3)
-            and ``distortion`` (V, K) or None of the label's session, ``used``: whether the
-            labels used this view in that frame), or (None, reason).
+            ``rotation`` (3, 3) and ``translation`` (3,) of the view, ``intrinsics``
+            (len(views), 3, 3) and ``distortion`` (len(views), K) or None of the label's
+            session, ``used``: whether the labels used this view in that frame), or
+            (None, reason).
         """
         frame = int(self.label_of[view, row])
         if frame < 0:
             return None, NO_LABEL
         labels = self.labels
         session = self.session_index[frame]
+        views = slice(None) if views is None else list(views)
         distortion = labels['distortion']
         return dict(keypoints_3d=labels['keypoints_3d'][frame], valid=labels['valid'][frame],
                     rotation=labels['rotations'][frame, view],
                     translation=labels['translations'][frame, view],
-                    intrinsics=labels['intrinsics'][session],
-                    distortion=None if distortion is None else distortion[session],
+                    intrinsics=labels['intrinsics'][session, views],
+                    distortion=None if distortion is None else distortion[session, views],
                     used=bool(labels['frame_view_used'][frame, view])), ''
 
 

@@ -21,6 +21,9 @@ pixels, ``k`` (3, 1) and ``p`` (2, 1) distortion in OpenCV's order, ``w``, ``h``
 Every subject is a recording session with the rig set up again (cameras moved by a few degrees
 and centimetres, as Human3.6M's per-subject calibrations): the multi-view 2D files carry
 ``session`` (F,) = the subject's number, and the labels pool each session on its own.
+As in the real test split (S11's Directions has no video of camera 54138969), a sequence may
+lack a camera (``missing_cameras``): it has neither images nor annotation rows of that camera,
+and its multi-view 2D entries of that view are NaN with score 0 and image name ''.
 The detected 2D keypoints never enter the Human3.6M annotation files: they are the
 ``*_multiview_2d.npz`` files, with ``image_names`` (V, F) tying each entry to its image.
 """
@@ -45,6 +48,8 @@ SPLITS = {'train': ('S1', 'S5', 'S6', 'S7', 'S8'), 'test': ('S9', 'S11')}
 SEQUENCES = {'walking': 'Walking_1', 'reaching': 'Reaching_1', 'bending': 'Bending_1',
              'sitting': 'Sitting_1', 'turning': 'Turning_1'}
 H36M_CAMERA_IDS = ('54138969', '55011271', '58860488', '60457274')
+#: (subject, sequence, camera index) recorded without that camera, as the real S11 Directions
+MISSING_CAMERAS = (('S11', 'Walking_1', 0), )
 BOX_SCALE_FACTOR = 1.2            # preprocess_h36m.py's scale_factor
 FOCAL_PER_PIXEL = 1.15            # Human3.6M: f ~ 1150 px for 1000 px images
 
@@ -94,8 +99,10 @@ def _pose_stats(poses: np.ndarray) -> dict:
 
 
 def _render_sequence(out_dir, subject, sequence, ids, cameras, joints_world, appearance,
-                     backgrounds, noise, rng, seed, frame_step):
-    """Render, write and annotate one (subject, sequence).
+                     backgrounds, noise, rng, seed, frame_step, missing=()):
+    """Render, write and annotate one (subject, sequence); the views in ``missing`` are
+    rendered (the random stream stays that of a complete rig) but neither written nor
+    annotated, their detections NaN with score 0 and their image names ''.
 
     Returns:
         rows per camera, detections (V, F, J, 3), image names (V, F), middle frames (V, H, W, 3).
@@ -113,16 +120,21 @@ def _render_sequence(out_dir, subject, sequence, ids, cameras, joints_world, app
     names = np.empty((len(cameras), num_frames), dtype=object)
     for v, (camera, camera_id) in enumerate(zip(cameras, ids)):
         folder = f'{subject}_{sequence}.{camera_id}'
-        os.makedirs(osp.join(out_dir, 'images', subject, folder), exist_ok=True)
         images = render_frames(joints_cam[v], camera.intrinsics, camera.distortion,
                                backgrounds[v], appearance, rng)
+        middle.append(images[num_frames // 2])
+        if v in missing:
+            names[v] = ''
+            detections[v, ..., :2] = np.nan
+            detections[v, ..., 2] = 0.0
+            continue
+        os.makedirs(osp.join(out_dir, 'images', subject, folder), exist_ok=True)
         for f in range(num_frames):
             names[v, f] = f'{subject}/{folder}/{folder}_{numbers[f]:06d}.jpg'
             path = osp.join(out_dir, 'images', names[v, f])
             with atomic_output(path, durable=False) as temporary:
                 if not cv2.imwrite(temporary, images[f], [cv2.IMWRITE_JPEG_QUALITY, 92]):
                     raise OSError(f'cannot write {path}')
-        middle.append(images[num_frames // 2])
         center, scale = _box(clean[v])
         ones = np.ones(clean[v].shape[:2] + (1, ))
         rows[(subject, sequence, camera_id)] = dict(
@@ -136,6 +148,7 @@ def make_synthetic_dataset(out_dir: str, frames: int = 400, num_cameras: int = 4
                            size: int = 160, seed: int = 0, fps: int = 10,
                            noise: DetectionNoise = DetectionNoise(),
                            session_change: tuple = (3.0, 0.3),
+                           missing_cameras: tuple = MISSING_CAMERAS,
                            progress: bool = True) -> dict:
     """Generate the embedded synthetic dataset (deterministic for the arguments).
 
@@ -200,7 +213,8 @@ def make_synthetic_dataset(out_dir: str, frames: int = 400, num_cameras: int = 4
                                        action=action, bone_scale=body)
                 seq_rows, dets, seq_names, middle = _render_sequence(
                     out_dir, subject, sequence, ids, cameras, joints_world, appearance,
-                    backgrounds, scaled_noise, rng, int(rng.integers(2 ** 31)), 50 // fps)
+                    backgrounds, scaled_noise, rng, int(rng.integers(2 ** 31)), 50 // fps,
+                    missing={v for s, q, v in missing_cameras if (s, q) == (subject, sequence)})
                 rows.update(seq_rows)
                 detections[(subject, sequence)], names[(subject, sequence)] = dets, seq_names
                 if split == 'train' and s_index == 0:
@@ -221,7 +235,7 @@ def make_synthetic_dataset(out_dir: str, frames: int = 400, num_cameras: int = 4
                  session=np.concatenate([np.full(names[k].shape[1], int(k[0][1:]))
                                          for k in sequences]))
         per_split[split] = dict(subjects=list(split_subjects), rows=len(annotation['imgname']),
-                                frames=len(annotation['imgname']) // num_cameras)
+                                frames=sum(n.shape[1] for n in names.values()))
         if split == 'train':
             poses_3d, poses_2d = annotation['S'][..., :3], annotation['part'][..., :2]
             for name, poses in (('joint3d_stats', poses_3d), ('joint2d_stats', poses_2d),
@@ -237,7 +251,9 @@ def make_synthetic_dataset(out_dir: str, frames: int = 400, num_cameras: int = 4
                    camera_ids=ids, sequences=list(SEQUENCES.values()), splits=per_split,
                    detection_noise=asdict(noise),
                    detection_noise_pixels=asdict(scaled_noise),
-                   session_change=dict(degrees=session_change[0], metres=session_change[1]))
+                   session_change=dict(degrees=session_change[0], metres=session_change[1]),
+                   missing_cameras=[dict(subject=s, sequence=q, camera=ids[v])
+                                    for s, q, v in missing_cameras if v < num_cameras])
     with atomic_output(osp.join(out_dir, 'synthetic_meta.json')) as temporary, \
             open(temporary, 'w') as file:
         json.dump(summary, file, indent=2)

@@ -21,8 +21,9 @@ def test_mmpose_human36m_reader_loads_every_row(tiny_dataset):
         dataset = Human36mDataset(ann_file=f'annotation_body3d/fps10/h36m_{split}.npz',
                                   camera_param_file='annotation_body3d/cameras.pkl',
                                   data_root=str(root), data_prefix=dict(img='images/'))
+        # the test split: S11's Walking_1 (2 frames) lacks its first camera
         assert len(dataset) == summary['splits'][split]['rows'] == 10 * 3 * (
-            5 if split == 'train' else 2)
+            5 if split == 'train' else 2) - (0 if split == 'train' else 2)
         item = dataset[len(dataset) // 2]
         assert item['keypoints_3d'].shape == (1, 17, 3)
         assert item['lifting_target'].shape == (1, 17, 3)
