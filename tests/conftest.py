@@ -6,7 +6,7 @@ import pytest
 from epipolar_plugin.evaluation import fit_pose_clusters, save_pose_clusters
 from epipolar_plugin.fileio import load_multiview_keypoints, save_pseudo_labels
 from epipolar_plugin.geometry import make_pseudo_labels
-from epipolar_plugin.synthetic import make_synthetic_dataset
+from epipolar_plugin.synthetic import JOINT_NAMES, make_synthetic_dataset
 from .helpers import ANN
 
 TINY = dict(frames=10, num_cameras=3, size=96, seed=7, progress=False)
@@ -33,7 +33,7 @@ def prepared_tiny(tiny_dataset, tmp_path_factory):
     poses = np.load(root / ANN / 'h36m_train.npz')['S'][..., :3]
     save_pose_clusters(str(root / 'pss_clusters.npz'), {50: fit_pose_clusters(poses, 50),
                                                         100: fit_pose_clusters(poses, 100)},
-                       [f'j{i}' for i in range(17)], 0, 'test', len(poses))
+                       list(JOINT_NAMES), 0, 'test', len(poses))
     return root
 
 

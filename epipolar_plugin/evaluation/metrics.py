@@ -24,7 +24,9 @@ class PSSMetric(BaseMetric):
     the score does not depend on the number of processes.
 
     Args:
-        clusters_file: ``.npz`` from ``tools/make_pss_clusters.py``.
+        clusters_file: ``.npz`` from ``tools/make_pss_clusters.py``; its joints must be the
+            evaluated dataset's, in the same order (``joint_names`` against the metainfo's
+            ``keypoint_id2name``), or the evaluation stops with an error.
         k: the cluster counts to report; each must be in the file.
         collect_device: ``'cpu'`` or ``'gpu'``, as in MMEngine's ``BaseMetric``.
         prefix: optional prefix of the metric names.
@@ -67,6 +69,7 @@ class PSSMetric(BaseMetric):
             raise ValueError(f'PSSMetric: none of the {len(gt)} ground-truth poses has a visible '
                              f'joint (lifting_target_visible): nothing to score')
         clusters = load_pose_clusters(self.clusters_file, self.ks, num_joints=gt.shape[1])
+        self._check_joint_order(clusters['joint_names'])
         metrics = {f'PSS@{k}': pose_structure_score(pred, gt, clusters['centers'][k],
                                                       clusters['root_index'], visible)
                    for k in self.ks}
@@ -77,3 +80,19 @@ class PSSMetric(BaseMetric):
             + (f'; {visible[scored].size - visible[scored].sum()} invisible joints left out'
                if not visible[scored].all() else ''))
         return metrics
+
+    def _check_joint_order(self, joint_names: Sequence[str]) -> None:
+        """Refuse clusters whose joints are not the evaluated dataset's, in its order
+        (``dataset_meta['keypoint_id2name']``, which MMEngine's evaluator sets): centres of
+        another joint order put every pose in a wrong cluster without any other sign."""
+        names = (self.dataset_meta or {}).get('keypoint_id2name')
+        if names is None:
+            return
+        expected = [names[i] for i in sorted(names)]
+        if list(joint_names) != expected:
+            wrong = next(j for j, (a, b) in enumerate(zip(joint_names, expected)) if a != b)
+            raise ValueError(
+                f'PSSMetric: {self.clusters_file!r} was fitted on the joints {list(joint_names)}'
+                f', the evaluated dataset has {expected} (first difference: joint {wrong}, '
+                f'{joint_names[wrong]!r} against {expected[wrong]!r}); make the clusters with '
+                f'tools/make_pss_clusters.py from this dataset\'s training annotation or config')
