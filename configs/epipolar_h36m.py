@@ -1,14 +1,16 @@
 # Self-supervised EpipolarPose on Human3.6M (Kocabas et al., CVPR 2019), the paper's settings:
 # ResNet-50, three deconvolutions of 256 channels, 64 x 64 x 64 volumes from 256 x 256 crops, Adam
 # lr 1e-3, 140 epochs with steps at 90 and 120, batch 32, flip / scale / rotation augmentation.
-# Data: MMPose's preprocess_h36m.py layout in data/h36m/ plus the multi-view 2D keypoints of your
-# 2D model (tools/precompute_2d.py; or, for the paper's ground-truth-2D setting, the annotation's
-# 2D without a model:
+# Data: MMPose's preprocess_h36m.py layout in data/h36m/ plus, made once (the README's Human3.6M
+# recipe, every command), the multi-view 2D keypoints of your 2D model (or, for the paper's
+# ground-truth-2D setting, the annotation's 2D without a model), the pseudo labels and the PSS
+# clusters:
 #   python tools/precompute_2d.py --from-annotation --h36m data/h36m \
-#       data/h36m/annotation_body3d/fps10/h36m_train_multiview_2d.npz) and the
-# pseudo labels made from them once:
+#       --ann-file annotation_body3d/fps10/h36m_train.npz \
+#       data/h36m/annotation_body3d/fps10/h36m_train_multiview_2d.npz
+#   (or POSE2D_CONFIG POSE2D_CHECKPOINT instead of --from-annotation: your 2D model's keypoints)
 #   python tools/make_pseudo_labels.py data/h36m/annotation_body3d/fps10/h36m_train_multiview_2d.npz \
-#       data/h36m/annotation_body3d/fps10/h36m_train_pseudo_labels.npz --mode robust
+#       data/h36m/annotation_body3d/fps10/h36m_train_pseudo_labels.npz
 #   python tools/make_pss_clusters.py data/h36m/annotation_body3d/fps10/h36m_train.npz \
 #       data/h36m/pss_clusters.npz
 # Every number below is a config value (--cfg-options works on the dicts; the plain variables are

@@ -33,6 +33,19 @@ def test_every_config_evaluates_with_the_base_evaluator_on_its_own_data(name):
         cfg.val_dataloader.dataset.data_root + 'pss_clusters.npz']
 
 
+@pytest.mark.parametrize('name', ['refine_h36m', 'refine_3dhp'])
+def test_refinement_recipes_are_built_on_the_bases_not_on_the_synthetic_configs(name):
+    cfg = load(name)
+    for synthetic in ('epipolar_synthetic.py', 'refine_synthetic.py'):
+        assert osp.join(ROOT, 'configs', synthetic) + '\n' not in cfg.text
+    for base in ('epipolar_runtime.py', 'dataloaders/h36m_multiview.py',
+                 'schedules/adam_multistep.py', 'evaluation/mpjpe_pss.py'):
+        assert osp.join(BASE, base) + '\n' in cfg.text
+    data_root = cfg.train_dataloader.dataset.data_root
+    assert data_root == cfg.val_dataloader.dataset.data_root != 'data/synthetic/'
+    assert cfg.model.type == 'PoseLifter' and cfg.train_cfg.max_epochs == 200
+
+
 def test_h36m_recipe_is_built_on_the_bases_with_the_paper_settings():
     cfg = load('epipolar_h36m')
     synthetic = osp.join(ROOT, 'configs', 'epipolar_synthetic.py')

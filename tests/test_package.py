@@ -80,8 +80,11 @@ def test_configs_build_their_model(name):
         assert 'FlipTarget3D' not in steps
 
 
-@pytest.mark.parametrize('name', ['refine_synthetic', 'refine_h36m'])
-def test_refinement_configs_build_a_pose_lifter_without_ground_truth(name):
+@pytest.mark.parametrize('name, test_2d', [
+    ('refine_synthetic', 'h36m_test_multiview_2d.npz'),
+    ('refine_h36m', 'h36m_test_multiview_2d.npz'),
+    ('refine_3dhp', 'mpi_inf_3dhp_test_valid_multiview_2d.npz')])
+def test_refinement_configs_build_a_pose_lifter_without_ground_truth(name, test_2d):
     import torch
     from mmengine.registry import init_default_scope
     from mmpose.registry import MODELS
@@ -92,7 +95,7 @@ def test_refinement_configs_build_a_pose_lifter_without_ground_truth(name):
         out = model.head(model.backbone(torch.zeros(2, 17 * 2, 1)))
     assert out.shape == (2, 17, 3)
     assert cfg.train_dataloader.dataset.load_ground_truth is False
-    assert cfg.val_dataloader.dataset.keypoints_2d_file.endswith('h36m_test_multiview_2d.npz')
+    assert cfg.val_dataloader.dataset.keypoints_2d_file.endswith(test_2d)
     steps = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
     assert steps[:2] == ['EpipolarPseudoLabel', 'RefinementInput']
     from mmpose.registry import TRANSFORMS
