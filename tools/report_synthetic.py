@@ -22,7 +22,8 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from epipolar_plugin.evaluation import load_pose_clusters, pose_structure_score
-from epipolar_plugin.fileio import atomic_output
+from epipolar_plugin.fileio import (atomic_output, load_multiview_keypoints, load_pose_annotation,
+                                   load_pseudo_labels_for)
 from epipolar_plugin.geometry import mean_joint_error, procrustes_align, root_centre, scale_align
 from epipolar_plugin.visualization import save_skeleton_grid
 
@@ -39,11 +40,11 @@ def test_run(work_dir: str, out_dir: str):
         raise FileNotFoundError(f'{work_dir}: no config dumped by tools/train.py')
     cfg = Config.fromfile(configs[0])
     dump = osp.join(out_dir, osp.basename(work_dir.rstrip('/')) + '_predictions.pkl')
-    cfg.test_evaluator = list(cfg.test_evaluator) + [dict(type='DumpResults',
+    cfg.test_evaluator = list(cfg.test_evaluator) + [dict(type='AtomicDumpResults',
                                                           out_file_path=dump)]
     cfg.work_dir, cfg.load_from = osp.join(out_dir, 'test_' + osp.basename(work_dir)), checkpoint
     metrics = Runner.from_cfg(cfg).test()
-    with open(dump, 'rb') as file:
+    with open(dump, 'rb') as file:      # written just above by this process
         samples = pickle.load(file)
     return {k: float(metrics[k]) for k in COLUMNS}, samples, cfg
 
@@ -58,15 +59,40 @@ def scores(pred, gt, clusters):
     return row
 
 
+def split_labels(data_root: str, split: str):
+    """(labels, image names (V, F)) of a split: its pseudo labels and multi-view keypoints
+    files, read and checked (``load_pseudo_labels_for``, ``load_multiview_keypoints``)."""
+    keypoints_path = osp.join(data_root, ANN, f'h36m_{split}_multiview_2d.npz')
+    keypoints = load_multiview_keypoints(keypoints_path)
+    if keypoints['image_names'] is None:
+        raise KeyError(f"{keypoints_path}: key 'image_names' (V, F) is needed to find the "
+                       f"labels' images")
+    num_views, num_frames = keypoints['keypoints_2d'].shape[:2]
+    labels = load_pseudo_labels_for(osp.join(data_root, ANN, f'h36m_{split}_pseudo_labels.npz'),
+                                    keypoints_path, num_frames, num_views)
+    return labels, keypoints['image_names'].astype(str)
+
+
+def label_images(labels: dict, names: np.ndarray, view: int):
+    """(label frames (n,), image names (n,)): the image of camera ``view`` that shows each
+    label's instant (``image_frame``), for the labels that have one."""
+    rows = labels['image_frame'][:, view]
+    frames = np.flatnonzero(rows >= 0)
+    images = names[view, rows[frames]]
+    return frames[images != ''], images[images != '']
+
+
 def pseudo_label_error(data_root):
-    """N-MPJPE (metres) of the pooled training labels against the ground truth, and coverage."""
-    labels = np.load(osp.join(data_root, ANN, 'h36m_train_pseudo_labels.npz'))
-    names = np.load(osp.join(data_root, ANN, 'h36m_train_multiview_2d.npz'))['image_names'][0]
-    ann = np.load(osp.join(data_root, ANN, 'h36m_train.npz'))
-    row = {n: i for i, n in enumerate(ann['imgname'])}
-    truth = root_centre(ann['S'][[row[n] for n in names], :, :3])
-    valid = labels['valid'] & labels['valid'][:, :1]
-    pred = scale_align(root_centre(labels['keypoints_3d']), truth, valid)
+    """N-MPJPE (metres) of the pooled training labels against the ground truth of the image of
+    the labels' reference camera at each label's instant, and the fraction of valid joints."""
+    labels, names = split_labels(data_root, 'train')
+    ann = load_pose_annotation(osp.join(data_root, ANN, 'h36m_train.npz'), ('imgname', 'S'),
+                               only_required=True)
+    row = {str(n): i for i, n in enumerate(ann['imgname'])}
+    frames, images = label_images(labels, names, int(labels['reference_view']))
+    truth = root_centre(ann['S'][[row[n] for n in images], :, :3])
+    valid = labels['valid'][frames] & labels['valid'][frames, :1]
+    pred = scale_align(root_centre(labels['keypoints_3d'][frames]), truth, valid)
     return mean_joint_error(pred, truth, valid), float(labels['valid'].mean())
 
 
@@ -92,7 +118,8 @@ def main():
         raise FileNotFoundError('no trained work directory found: train a config first')
     first = next(iter(samples.values()))
     gt = np.stack([s['gt_instances']['lifting_target'][0] for s in first]).astype(float)
-    train = np.load(osp.join(args.data_root, ANN, 'h36m_train.npz'))['S'][..., :3]
+    train = load_pose_annotation(osp.join(args.data_root, ANN, 'h36m_train.npz'), ('S', ),
+                                 only_required=True)['S'][..., :3]
     mean_pose = root_centre(train).mean(axis=0)
     table = {'mean training pose': scores(np.repeat(mean_pose[None], len(gt), 0), gt, clusters)}
     table['mean training pose'] = {k: float(v) for k, v in table['mean training pose'].items()}
@@ -153,19 +180,19 @@ def main():
 
 
 def test_pseudo_labels(data_root):
-    """Pooled labels of the test split (pictures only), root-relative in each view's camera."""
-    path = osp.join(data_root, ANN, 'h36m_test_pseudo_labels.npz')
-    if not osp.isfile(path):
+    """Pooled labels of the test split (pictures only), root-relative in each view's camera:
+    {image name: (J, 3)}, each image with the label of the instant it shows."""
+    if not osp.isfile(osp.join(data_root, ANN, 'h36m_test_pseudo_labels.npz')):
         return {}
-    labels = np.load(path)
-    names = np.load(osp.join(data_root, ANN, 'h36m_test_multiview_2d.npz'))['image_names']
+    labels, names = split_labels(data_root, 'test')
     out = {}
     for v in range(names.shape[0]):
-        joints = labels['keypoints_3d'] @ np.swapaxes(labels['rotations'][:, v], -1, -2)
-        joints = joints + labels['translations'][:, v, None]
-        joints = np.where(labels['valid'][..., None], joints, np.nan)
-        for f, name in enumerate(names[v]):
-            out[str(name)] = joints[f] - joints[f, :1]
+        frames, images = label_images(labels, names, v)
+        joints = labels['keypoints_3d'][frames] @ np.swapaxes(labels['rotations'][frames, v],
+                                                              -1, -2)
+        joints = joints + labels['translations'][frames, v, None]
+        joints = np.where(labels['valid'][frames, :, None], joints, np.nan)
+        out.update(zip(images, joints - joints[:, :1]))
     return out
 
 
