@@ -337,6 +337,7 @@ def test_cli_on_session_folders_writes_the_session(tiny_dataset, tiny_2d_model, 
     assert 'sessions: 2 (0 = monday, 1 = tuesday)' in result.stdout
     data = load_multiview_keypoints(str(out))
     assert list(data['session']) == [0, 0, 1, 1, 1]
+    assert list(data['take']) == [0, 0, 1, 1, 1]               # a session folder: one recording
     assert data['keypoints_2d'].shape == (3, 5, 17, 3)
     assert str(data['image_names'][0, 2]).startswith('tuesday/')
 

@@ -5,7 +5,8 @@
         [--refine-focal] ... (``--help`` lists every option of ``LabelOptions``)
 
 IN.npz: ``keypoints_2d`` (V, F, J, 3) pixels + score, ``intrinsics`` (V, 3, 3) and optional
-``distortion`` (V, 4|5|8), ``image_size`` (V, 2), ``joint_names`` (J,). OUT.npz:
+``distortion`` (V, 4|5|8), ``image_size`` (V, 2), ``joint_names`` (J,), ``session`` (F,) and
+``take`` (F,) (frame offsets never pair frames of two takes). OUT.npz:
 ``keypoints_3d`` (F, J, 3) in the reference camera (unit: the distance from the reference camera
 to the scale view's camera), ``valid`` (F, J), ``rotations``, ``translations``, the status
 arrays with their names and the quality scores (README: "Pseudo-label quality"). Prints a
@@ -117,7 +118,8 @@ def main():
     if args.guess_intrinsics and LABEL_MODES[options.mode].self_calibrating:
         options.robust.refine_focal = True
     labels = make_pseudo_labels(data['keypoints_2d'], intrinsics, distortion,
-                                session=data.get('session'), options=options,
+                                session=data.get('session'), take=data.get('take'),
+                                options=options,
                                 workers=args.workers, progress=lambda items: tqdm(
                                     items, desc='sessions' if LABEL_MODES[options.mode].pooled
                                     else 'frames'))

@@ -214,12 +214,13 @@ def folder_views(root: str, session_per_folder: bool = False) -> dict:
     Returns:
         dict with ``image_names`` (V, F) relative to ``root``, ``camera_names`` (V,) and
         ``session`` (F,) int64, the index of each frame's session folder in sorted order
-        (None without ``session_per_folder``), ``session_names`` the session folders.
+        (None without ``session_per_folder``), ``session_names`` the session folders, and
+        ``take`` (F,): each session folder is one recording, so its take is its session.
     """
     if not session_per_folder:
         camera_names, names = _camera_folders(root)
         return dict(image_names=names, camera_names=camera_names, session=None,
-                    session_names=None)
+                    session_names=None, take=None)
     session_names = _sub_folders(root)
     if not session_names:
         raise ValueError(f'{root}: no session folder (one per session expected: '
@@ -234,8 +235,9 @@ def folder_views(root: str, session_per_folder: bool = False) -> dict:
         camera_names = cameras
         names.append(frames)
         session += [index] * frames.shape[1]
+    session = np.array(session, dtype=np.int64)
     return dict(image_names=np.concatenate(names, axis=1), camera_names=camera_names,
-                session=np.array(session, dtype=np.int64), session_names=session_names)
+                session=session, session_names=session_names, take=session.copy())
 
 
 def _sub_folders(root: str) -> list:

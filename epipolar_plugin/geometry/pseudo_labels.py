@@ -37,7 +37,7 @@ from .noise import Thresholds, session_thresholds
 from .observations import Observations, check_multiview_inputs, check_session, observe
 from .parallel import frame_chunks, thread_map
 from .statuses import FrameStatus, JointStatus
-from .synchronization import FrameOffsets, estimate_frame_offsets, shift_frames
+from .synchronization import FrameOffsets, estimate_frame_offsets, shift_frames, shifted_frames
 from .triangulation import robust_triangulation_errors, triangulation_angle_deg
 
 
@@ -52,7 +52,8 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
                        session: Optional[np.ndarray] = None,
                        options: Optional[LabelOptions] = None,
                        progress: Optional[Callable[[Iterable], Iterable]] = None,
-                       workers: Optional[int] = None) -> PseudoLabels:
+                       workers: Optional[int] = None,
+                       take: Optional[np.ndarray] = None) -> PseudoLabels:
     """Pseudo-3D labels of the reference view from the 2D poses of all views.
 
     Args:
@@ -69,6 +70,10 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
         workers: processes labelling independent sessions at once (``concurrent.futures``);
             None: one per session up to the number of cores when there are several sessions
             and at least ``MIN_PARALLEL_FRAMES`` frames, else 1. The labels do not depend on it.
+        take: optional (F,) int, the take of each frame: one continuous recording inside a
+            session (a Human3.6M sequence). Frame offsets are estimated per session and applied
+            within each take; no frame is paired with a frame of another take (those are
+            outside the recording: ``image_frame`` -1). None: each session is one take.
 
     Returns:
         PseudoLabels; failures are flagged in the status arrays, never raised.
@@ -84,6 +89,7 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
     if any(not (0 <= a < num_joints and 0 <= b < num_joints) for a, b in flip_pairs):
         raise ValueError(f'flip_pairs must index {num_joints} joints, got {flip_pairs}')
     session = check_session(session, num_frames)
+    take = check_take(take, num_frames)
     session_ids = np.unique(session)
     frames = [np.flatnonzero(session == session_id) for session_id in session_ids]
     if workers is None:
@@ -96,11 +102,11 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
             'fork' if 'fork' in multiprocessing.get_all_start_methods() else 'spawn')
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             futures = [pool.submit(label_session, keypoints_2d[:, _as_slice(part)], intrinsics,
-                                   distortion, options, _as_is) for part in frames]
+                                   distortion, options, _as_is, take[part]) for part in frames]
             labels = [future.result() for future in progress(futures)]
     else:
         labels = [label_session(keypoints_2d[:, _as_slice(part)], intrinsics, distortion, options,
-                                progress) for part in frames]
+                                progress, take[part]) for part in frames]
     return combine_sessions(list(zip(frames, labels)), session, session_ids, num_frames,
                             options.reference_view, options.mode,
                             options.synchronization.sync == 'apply')
@@ -119,10 +125,23 @@ def _as_is(iterable: Iterable) -> Iterable:
     return iterable
 
 
+def check_take(take: Optional[np.ndarray], num_frames: int) -> np.ndarray:
+    """(F,) int64 take of every frame (zeros for None); the error names the value at fault."""
+    if take is None:
+        return np.zeros(num_frames, np.int64)
+    take = np.asarray(take)
+    if take.shape != (num_frames, ) or take.dtype.kind not in 'iu':
+        raise ValueError(f"take must hold one integer per frame, shape ({num_frames},), got "
+                         f'{take.dtype} {take.shape}')
+    return take.astype(np.int64)
+
+
 def label_session(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
                   distortion: Optional[np.ndarray], options: LabelOptions,
-                  progress: Callable[[Iterable], Iterable]) -> PseudoLabels:
-    """:func:`make_pseudo_labels` of one recording session (per-session arrays with S = 1)."""
+                  progress: Callable[[Iterable], Iterable],
+                  take: Optional[np.ndarray] = None) -> PseudoLabels:
+    """:func:`make_pseudo_labels` of one recording session (per-session arrays with S = 1);
+    ``take`` (F,): the take of each of its frames (None: one take)."""
     num_views, num_frames, num_joints, _ = keypoints_2d.shape
     mode = LABEL_MODES[options.mode]
     focal = intrinsics[:, [0, 1], [0, 1]].mean(axis=1)                   # (V,)
@@ -138,7 +157,8 @@ def label_session(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
 
     thresholds = measure(observations)
     observations, found, image_frame = synchronize(keypoints_2d, intrinsics, distortion,
-                                                   observations, focal, thresholds, options)
+                                                   observations, focal, thresholds, options,
+                                                   take)
     if options.synchronization.sync == 'apply' and found.offsets.any():
         thresholds = measure(observations)          # the synchronized detections' noise
     rig = mode.function(observations, focal, thresholds, options, progress)
@@ -169,14 +189,16 @@ def label_session(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
 
 def synchronize(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
                 distortion: Optional[np.ndarray], observations: Observations,
-                focal: np.ndarray, thresholds: Thresholds, options: LabelOptions):
-    """The cameras' frame offsets (``options.synchronization``), applied if asked.
+                focal: np.ndarray, thresholds: Thresholds, options: LabelOptions,
+                take: Optional[np.ndarray] = None):
+    """The cameras' frame offsets (``options.synchronization``), estimated on the session's
+    frames and applied within each take (``take`` (F,), None: one take), if asked.
 
     Returns:
         the observations (shifted when applied), the
         :class:`.synchronization.FrameOffsets` (offsets 0 and NaN curves when not estimated),
         and image_frame (F, V): the row whose image of view v shows label f's instant (-1
-        outside the recording).
+        outside the recording or in another take).
     """
     num_views, num_frames = keypoints_2d.shape[:2]
     sync_options = options.synchronization
@@ -189,15 +211,13 @@ def synchronize(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
             observations.normalized, observations.confident, options.reference_view, focal,
             max_offset=sync_options.max_sync_offset, threshold_px=thresholds.ransac_px,
             seed=options.seed, min_evidence=sync_options.min_sync_evidence,
-            min_gain=sync_options.min_sync_gain)
+            min_gain=sync_options.min_sync_gain, take=take)
     sync_offset = found.offsets
     if sync == 'apply' and sync_offset.any():
-        observations = observe(shift_frames(keypoints_2d, sync_offset), intrinsics,
+        observations = observe(shift_frames(keypoints_2d, sync_offset, take=take), intrinsics,
                                distortion, options.min_score)
     shift = sync_offset if sync == 'apply' else np.zeros_like(sync_offset)
-    image_frame = np.arange(num_frames)[:, None] + shift                      # (F, V)
-    image_frame = np.where((image_frame >= 0) & (image_frame < num_frames), image_frame, -1)
-    return observations, found, image_frame
+    return observations, found, shifted_frames(shift, num_frames, take)
 
 
 def triangulate_labels(rig: RigEstimate, finite: np.ndarray, focal: np.ndarray,

@@ -14,7 +14,7 @@ must beat offset 0 frame by frame, in a paired comparison on the same instants, 
 motion's slow changes do not count as independent evidence) and by at least ``min_gain`` of
 offset 0's error. A static subject makes every offset alike (no evidence: offset 0).
 """
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import numpy as np
 
@@ -74,29 +74,45 @@ def offset_evidence(frame_costs_zero: np.ndarray, frame_costs_best: np.ndarray) 
     return float(difference.mean() / error)
 
 
-def shift_frames(array: np.ndarray, offsets: np.ndarray, fill=np.nan) -> np.ndarray:
-    """Undo per-view delays: ``out[v, f] = array[v, f + offsets[v]]``, ``fill`` outside.
+def shifted_frames(offsets: np.ndarray, num_frames: int,
+                   take: Optional[np.ndarray] = None) -> np.ndarray:
+    """(F, V) the frame of view v that shows frame f's instant, ``f + offsets[v]``; -1 where
+    that is outside the recording: before its first or after its last frame, or in another
+    take (a take is one continuous recording; ``take`` (F,) labels them, None: one take)."""
+    source = np.arange(num_frames)[:, None] + np.asarray(offsets, dtype=np.int64)   # (F, V)
+    inside = (source >= 0) & (source < num_frames)
+    if take is not None:
+        inside[inside] = (np.asarray(take)[source[inside]]
+                          == np.broadcast_to(np.asarray(take)[:, None], source.shape)[inside])
+    return np.where(inside, source, -1)
+
+
+def shift_frames(array: np.ndarray, offsets: np.ndarray, fill=np.nan,
+                 take: Optional[np.ndarray] = None) -> np.ndarray:
+    """Undo per-view delays: ``out[v, f] = array[v, f + offsets[v]]``, ``fill`` outside the
+    recording (:func:`shifted_frames`: never from another take).
 
     Args:
         array: (V, F, ...) per-view, per-frame data.
         offsets: (V,) int frame delays.
+        take: optional (F,) the take of each frame.
 
     Returns:
         (V, F, ...) a new array.
     """
     out = np.full_like(array, fill)
-    num_frames = array.shape[1]
-    for view, offset in enumerate(np.asarray(offsets, dtype=np.int64)):
-        source = np.arange(num_frames) + offset
-        inside = (source >= 0) & (source < num_frames)
-        out[view, inside] = array[view, source[inside]]
+    source = shifted_frames(offsets, array.shape[1], take)
+    for view in range(array.shape[0]):
+        inside = source[:, view] >= 0
+        out[view, inside] = array[view, source[inside, view]]
     return out
 
 
 def estimate_frame_offsets(normalized: np.ndarray, confident: np.ndarray, reference_view: int,
                            focal: np.ndarray, max_offset: int = 5, threshold_px: float = 3.0,
                            max_points: int = 3000, seed: int = 0, min_evidence: float = 5.0,
-                           min_gain: float = 0.05) -> FrameOffsets:
+                           min_gain: float = 0.05,
+                           take: Optional[np.ndarray] = None) -> FrameOffsets:
     """Each view's delay relative to the reference view, in frames (see the module).
 
     Every candidate is scored on the reference frames that all candidates can pair
@@ -116,6 +132,8 @@ def estimate_frame_offsets(normalized: np.ndarray, confident: np.ndarray, refere
         seed: seed of the subsets.
         min_evidence: a nonzero offset needs :func:`offset_evidence` at least this large.
         min_gain: ... and its cost at least this fraction below offset 0's.
+        take: optional (F,) the take (continuous recording) of each frame: a candidate never
+            pairs frames of two takes (those frames do not count for it).
 
     Returns:
         :class:`FrameOffsets`.
@@ -143,6 +161,8 @@ def estimate_frame_offsets(normalized: np.ndarray, confident: np.ndarray, refere
         pairs = []
         for offset in candidates:
             common = reference & confident[view, frames + offset]
+            if take is not None:
+                common &= (take[frames] == take[frames + offset])[:, None]
             pairs.append((common, normalized[reference_view, frames][common],
                           normalized[view, frames + offset][common], chosen[common]))
 
