@@ -38,7 +38,13 @@ fraction of valid joints, the views flagged by the quality scores, seconds.
    synchronized rigs get a (false) nonzero offset, and how many delays of 1, 3 and 5 frames
    (cameras 1-3 of another rig) are found exactly (``--sync estimate``, pooled mode);
 
-5. scale (``--tables scale``): the default robust mode and the plain pooled mode on the clean
+5. focal lengths (``--tables focal``): the robust mode refining one focal length per camera
+   from guessed or wrong intrinsics: each camera's refined focal with its uncertainty against
+   the truth, whether the detections determine it, N-MPJPE, and, for a lens with k1 = -0.25,
+   the largest reprojection error through the stored intrinsics and distortion at the outer
+   5 % of the detections (exact 2D);
+
+6. scale (``--tables scale``): the default robust mode and the plain pooled mode on the clean
    scene at ``--scale-frames`` (1,000 / 10,000 / 100,000 frames, 4 cameras), each labelled in a
    fresh process (the fastest of three runs): seconds, frames per second, the ratio to the paper
    loop's frames per second (the fastest of three runs on 1,000 frames in the same run; the
@@ -46,7 +52,8 @@ fraction of valid joints, the views flagged by the quality scores, seconds.
    N-MPJPE and valid joints.
 
     python tools/benchmark_pseudo_labels.py [--frames 1000] [--seed 0]
-        [--tables speed failures resolution sync scale] [--scale-frames 1000 10000 100000]
+        [--tables speed failures resolution sync focal scale]
+        [--scale-frames 1000 10000 100000]
         [--sync-frames 1000] [--sync-seeds 3]
 """
 import argparse
@@ -62,9 +69,10 @@ import cv2
 import numpy as np
 
 from epipolar_plugin.geometry import (LabelOptions, make_pseudo_labels, mean_joint_error,
-                                      pinhole_from_image_size, pixel_to_normalized,
-                                      procrustes_align, root_centre, rotation_angle_deg,
-                                      scale_align)
+                                      normalized_to_pixel, pinhole_from_image_size,
+                                      pixel_to_normalized, procrustes_align, root_centre,
+                                      rotation_angle_deg, scale_align)
+from epipolar_plugin.geometry.label_options import RobustOptions
 from epipolar_plugin.synthetic import DetectionNoise, DetectorFailures, FacingPair, make_scene
 
 #: The thresholds of earlier versions, in pixels of the images.
@@ -210,8 +218,8 @@ def main():
     parser.add_argument('--frames', type=int, default=1000)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--tables', nargs='+',
-                        choices=['speed', 'failures', 'resolution', 'sync', 'scale'],
-                        default=['speed', 'failures', 'resolution', 'sync', 'scale'])
+                        choices=['speed', 'failures', 'resolution', 'sync', 'focal', 'scale'],
+                        default=['speed', 'failures', 'resolution', 'sync', 'focal', 'scale'])
     parser.add_argument('--sync-frames', type=int, default=1000,
                         help='frames of each scene of the synchronization table')
     parser.add_argument('--sync-seeds', type=int, default=3,
@@ -266,6 +274,8 @@ def main():
         print_resolution_table(args.frames, args.seed, noise)
     if 'sync' in args.tables:
         print_sync_table(args.sync_frames, args.sync_seeds)
+    if 'focal' in args.tables:
+        print_focal_table(args.frames, args.seed)
     if 'scale' in args.tables:
         print_scale_table(args.scale_frames, args.seed, noise)
 
@@ -319,6 +329,81 @@ def print_sync_table(frames: int, seeds: int) -> None:
             print(f'{fps:>5}{noise_px:>10.0f}{f"{false} / {cameras}":>15}{largest:>9}'
                   + ''.join(f'{f"{n} / {runs}":>15}' for n in found)
                   + f'{time.perf_counter() - start:>9.1f}', flush=True)
+
+
+def focal_cases(frames: int, seed: int) -> list:
+    """(name, scene, given intrinsics, given distortion) of the focal table."""
+    exact = DetectionNoise(pixel_sigma=0.0, outlier_fraction=0.0, low_confidence_fraction=0.0,
+                           missing_view_fraction=0.0)
+    portrait = np.stack([pinhole_from_image_size(1080, 1920)] * 4)
+    cases = [('studio 1000 px, 3 px, guess 1000', make_scene(frames, 4, seed=seed),
+              np.stack([pinhole_from_image_size(1000, 1000)] * 4), None)]
+    for noise_px in (5.0, 10.0):
+        scene = make_scene(frames, 4, seed=seed, fps=60, walking_speed=1.2,
+                           noise=DetectionNoise(pixel_sigma=noise_px / 1.92), **SYNC_RIG)
+        cases.append((f'portrait 60 fps, {noise_px:.0f} px, guess 1920', scene, portrait, None))
+    scene = make_scene(frames, 4, seed=seed, camera_distance=12.0, focal=2800.0,
+                       area_radius=0.05, action='reaching')
+    cases.append(('telephoto 12 m, reaching, guess 1000', scene,
+                  np.stack([pinhole_from_image_size(1000, 1000)] * 4), None))
+    scene = make_scene(frames, 2, seed=seed, action='walking')
+    cases.append(('2 cameras, guess 1000', scene,
+                  np.stack([pinhole_from_image_size(1000, 1000)] * 2), None))
+    lens = np.array([-0.25, 0.0, 0.0, 0.0, 0.0])
+    scene = make_scene(frames, 4, seed=seed, noise=exact, focal=900.0, distortion=lens,
+                       camera_distance=3.5, area_radius=0.8)
+    given = scene.intrinsics.copy()
+    given[:, :2, :2] *= 1000.0 / 900.0
+    cases.append(('k1 -0.25, f 900 given 1000, exact', scene, given, scene.distortion))
+    return cases
+
+
+def outer_reprojection_px(labels, scene) -> float:
+    """The largest error of the labels reprojected through the stored intrinsics and
+    distortion, over the outer 5 % of each camera's detections (distance from the centre)."""
+    worst = 0.0
+    distortion = getattr(labels, 'distortion', None)
+    for view in range(len(scene.cameras)):
+        camera = (labels.keypoints_3d @ np.swapaxes(labels.rotations[:, view], 1, 2)
+                  + labels.translations[:, view, None])
+        pixels = normalized_to_pixel(camera[..., :2] / camera[..., 2:], labels.intrinsics[0, view],
+                                     None if distortion is None else distortion[0, view])
+        error = np.linalg.norm(pixels - scene.keypoints_clean[view], axis=-1)
+        radius = np.linalg.norm(scene.keypoints_clean[view] - labels.intrinsics[0, view, :2, 2],
+                                axis=-1)
+        outer = labels.valid & (radius > np.percentile(radius, 95))
+        worst = max(worst, float(np.nanmax(error[outer])))
+    return worst
+
+
+def print_focal_table(frames: int, seed: int) -> None:
+    """Refined focal lengths with their uncertainty against the truth (see the module)."""
+    print(f'\nfocal lengths (robust, refine_focal, {frames} frames; per camera: refined +- '
+          'uncertainty px [true], * = kept at its prior: not determined)')
+    header = (f"{'scene':<38}{'cameras':<64}{'max |err|/sd':>13}{'N-MPJPE mm':>11}"
+              f"{'outer reproj px':>16}")
+    print(header)
+    print('-' * len(header))
+    for name, scene, intrinsics, distortion in focal_cases(frames, seed):
+        labels = make_pseudo_labels(scene.keypoints_2d, intrinsics, distortion,
+                                    options=LabelOptions(robust=RobustOptions(refine_focal=True)))
+        truth = scene.intrinsics[:, 0, 0]
+        sigma = getattr(labels, 'focal_sigma_px', None)
+        sigma = np.full(len(truth), np.nan) if sigma is None else sigma[0]
+        determined = getattr(labels, 'focal_determined', None)
+        determined = np.ones(len(truth), bool) if determined is None else determined[0]
+        cells = ' '.join(f"{f:.0f}{'' if d else '*'}"
+                         + (f'+-{s:.0f}' if np.isfinite(s) else '') + f'[{t:.0f}]'
+                         for f, s, t, d in zip(labels.focal[0], sigma, truth, determined))
+        # error over uncertainty, where the uncertainty is at least a pixel (exact 2D has none)
+        ratio = np.where(determined & (sigma >= 1.0), np.abs(labels.focal[0] - truth) / sigma,
+                         np.nan)
+        ratio = f'{np.nanmax(ratio):.1f}' if np.isfinite(ratio).any() else '-'
+        n_mpjpe = n_mpjpe_mm(labels.keypoints_3d, labels.valid, scene.joints_camera[0])
+        reprojection = (f'{outer_reprojection_px(labels, scene):.2f}' if distortion is not None
+                        else '-')
+        print(f'{name:<38}{cells:<64}{ratio:>13}{n_mpjpe:>11.1f}{reprojection:>16}',
+              flush=True)
 
 
 def print_scale_table(frame_counts, seed: int, noise: DetectionNoise) -> None:

@@ -74,6 +74,16 @@ def print_session(session: dict, several: bool) -> None:
               f"{show(view['inlier_ratio'], '>9.1%')}{view['swapped_frames']:>9}"
               f"{view['sync_offset']:>8}{show(view['focal_px'], '>10.1f')}"
               f"{show(view['person_size_px'], '>11.1f')}  {'FLAGGED' if view['flagged'] else ''}")
+    refined = [view for view in session['views']
+               if view.get('focal_determined') or view.get('focal_sigma_px') is not None]
+    if refined:
+        print('  focal lengths: ' + ', '.join(
+            f"view {view['view']} {view['focal_px']:.0f} px "
+            + (f"+- {view['focal_sigma_px']:.0f} (refined)" if view['focal_determined'] else
+               'kept at its prior: the detections do not determine it'
+               + (f" (+- {view['focal_sigma_px']:.0f})" if view['focal_sigma_px'] is not None
+                  else ''))
+            for view in session['views']))
     for view in session['views']:
         if 'sync_error_px' in view:
             curve = ' '.join(show(error, '.1f') for error in view['sync_error_px'].values())

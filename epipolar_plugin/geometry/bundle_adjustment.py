@@ -34,6 +34,8 @@ class BundleResult:
         rotations: (V, 3, 3). translations: (V, 3), ``|t_scale_view| = 1``.
         points_3d: (P, 3) reference frame.
         focal_scale: (V,) multiplicative focal-length corrections (1 unless refined).
+        focal_sigma: (V,) standard deviation of each refined focal's log correction (about
+            its relative uncertainty) from the curvature at the solution; NaN unless refined.
         residuals_px: (M,) unweighted reprojection error of every observation, pixels.
         success: whether the final cost is finite and no larger than the initial one.
         initial_cost, final_cost: robust costs before and after.
@@ -48,6 +50,7 @@ class BundleResult:
     initial_cost: float
     final_cost: float
     message: str
+    focal_sigma: np.ndarray = None
 
 
 class _Problem:
@@ -60,7 +63,10 @@ class _Problem:
         self.num_views = len(rotations)
         self.num_points = len(points_3d)
         self.reference_view, self.scale_view = reference_view, scale_view
-        self.refine_focal = refine_focal
+        # the views whose focal is refined (one flag for all, or (V,) flags)
+        self.focal_free = np.broadcast_to(np.asarray(refine_focal, bool), (self.num_views, ))
+        self.refine_focal = bool(self.focal_free.any())
+        refine_focal = self.refine_focal
         self.point_index, self.view_index = point_index, view_index
         self.observations, self.focal = observations, focal
         self.sqrt_weights = np.sqrt(weights)
@@ -74,7 +80,7 @@ class _Problem:
             self.camera_slices[view] = slice(start, start + size)
             start += size
         self.focal_start = start
-        self.point_start = start + (self.num_views if refine_focal else 0)
+        self.point_start = start + int(self.focal_free.sum())
         # an observation depends only on its own view's camera parameters (and focal): the
         # columns of each view's L parameters, padded with point_start (a column dropped later)
         self.view_columns = np.full((self.num_views, 7 if refine_focal else 6),
@@ -82,7 +88,8 @@ class _Problem:
         for view, part in self.camera_slices.items():
             self.view_columns[view, :part.stop - part.start] = np.arange(part.start, part.stop)
         if refine_focal:
-            self.view_columns[:, 6] = self.focal_start + np.arange(self.num_views)
+            free = np.flatnonzero(self.focal_free)
+            self.view_columns[free, 6] = self.focal_start + np.arange(len(free))
         self.x0 = np.concatenate([np.zeros(self.point_start),
                                   np.asarray(points_3d, np.float64).ravel()])
 
@@ -96,8 +103,8 @@ class _Problem:
                 translations[view] = moved / np.linalg.norm(moved)
             else:
                 translations[view] = self.translations0[view] + values[3:]
-        focal_scale = (np.exp(params[self.focal_start:self.point_start]) if self.refine_focal
-                       else np.ones(self.num_views))
+        focal_scale = np.ones(self.num_views)
+        focal_scale[self.focal_free] = np.exp(params[self.focal_start:self.point_start])
         points_3d = params[self.point_start:].reshape(-1, 3)
         return rotations, translations, focal_scale, points_3d
 
@@ -157,7 +164,7 @@ def bundle_adjust(rotations: np.ndarray,
                   reference_view: int,
                   scale_view: int,
                   loss_scale_px: float = 3.0,
-                  refine_focal: bool = False,
+                  refine_focal=False,
                   max_iterations: int = 100) -> BundleResult:
     """Jointly refine the views' poses (and focals) and the 3D points with a robust loss.
 
@@ -171,7 +178,8 @@ def bundle_adjust(rotations: np.ndarray,
         reference_view: the fixed view. scale_view: another view whose ``|t|`` stays 1
             (its initial translation is normalized).
         loss_scale_px: the Cauchy loss's scale, pixels (about the detector's noise).
-        refine_focal: also estimate one focal-length correction per view.
+        refine_focal: also estimate one focal-length correction per view; a (V,) bool array:
+            only for the views it marks (the others keep their focal).
         max_iterations: at most this many Levenberg-Marquardt steps.
 
     Returns:
@@ -189,7 +197,8 @@ def bundle_adjust(rotations: np.ndarray,
     rotations, translations, focal_scale, points = problem.unpack(x)
     errors = np.linalg.norm(problem.errors_px(x), axis=1)
     return BundleResult(rotations=rotations, translations=translations, points_3d=points,
-                        focal_scale=focal_scale, residuals_px=errors, **info)
+                        focal_scale=focal_scale, residuals_px=errors,
+                        focal_sigma=_focal_sigma(problem, x, loss_scale_px), **info)
 
 
 def _levenberg_marquardt(problem: _Problem, scale: float, max_iterations: int):
@@ -213,26 +222,8 @@ def _levenberg_marquardt(problem: _Problem, scale: float, max_iterations: int):
     columns = problem.view_columns[problem.view_index]                        # (M, L)
     of_view = [np.flatnonzero(problem.view_index == view) for view in range(problem.num_views)]
     for _ in range(max_iterations):
-        cameras, points = problem.jacobian_blocks(x)
-        irls = 1.0 / (1.0 + np.sum(residuals**2, axis=1) / scale**2)         # (M,)
-        weighted_cameras = irls[:, None, None] * cameras
-        weighted_points = irls[:, None, None] * points
-        h_pp = _sum_per_point(_outer_sum(weighted_points, points), starts)
-        g_p = _sum_per_point(np.sum(weighted_points * residuals[:, :, None], axis=1), starts)
-        # the camera blocks are per view: H_cc is block-diagonal, and each (point, view) has
-        # one observation, so H_cp's blocks are the observations' own (one column padding)
-        h_cc = np.zeros((num_cameras + 1, num_cameras + 1))
-        g_c = np.zeros(num_cameras + 1)
-        for view, rows in enumerate(of_view):
-            if not len(rows):
-                continue
-            mine = problem.view_columns[view]
-            weighted = weighted_cameras[rows].reshape(2 * len(rows), -1)
-            h_cc[np.ix_(mine, mine)] = weighted.T @ cameras[rows].reshape(2 * len(rows), -1)
-            g_c[mine] = weighted.T @ residuals[rows].reshape(-1)
-        h_cp = np.zeros((problem.num_points, num_cameras + 1, 3))
-        h_cp[problem.point_index[:, None], columns] = _outer_sum(weighted_cameras, points)
-        h_cc, g_c, h_cp = h_cc[:-1, :-1], g_c[:-1], h_cp[:, :-1]
+        h_cc, g_c, h_cp, h_pp, g_p = _normal_equations(problem, x, residuals, scale, starts,
+                                                       columns, of_view)
         while True:
             a_cc = h_cc + damping * np.diag(np.diag(h_cc) + 1e-12)
             a_pp = h_pp + damping * (np.eye(3) * (np.diagonal(h_pp, axis1=1, axis2=2)[:, :, None]
@@ -269,6 +260,66 @@ def _levenberg_marquardt(problem: _Problem, scale: float, max_iterations: int):
             break
     success = bool(np.isfinite(cost) and cost <= initial_cost and np.all(np.isfinite(x)))
     return x, dict(success=success, initial_cost=initial_cost, final_cost=cost, message=message)
+
+
+def _normal_equations(problem: _Problem, x: np.ndarray, residuals: np.ndarray, scale: float,
+                      starts: np.ndarray, columns: np.ndarray, of_view: list):
+    """The Gauss-Newton normal equations of the Cauchy-reweighted residuals at ``x``:
+    H_cc (C, C), g_c (C,), H_cp (P, C, 3), H_pp (P, 3, 3), g_p (P, 3)."""
+    num_cameras = problem.point_start
+    cameras, points = problem.jacobian_blocks(x)
+    irls = 1.0 / (1.0 + np.sum(residuals**2, axis=1) / scale**2)         # (M,)
+    weighted_cameras = irls[:, None, None] * cameras
+    weighted_points = irls[:, None, None] * points
+    h_pp = _sum_per_point(_outer_sum(weighted_points, points), starts)
+    g_p = _sum_per_point(np.sum(weighted_points * residuals[:, :, None], axis=1), starts)
+    # the camera blocks are per view: H_cc is block-diagonal, and each (point, view) has
+    # one observation, so H_cp's blocks are the observations' own (one column padding)
+    h_cc = np.zeros((num_cameras + 1, num_cameras + 1))
+    g_c = np.zeros(num_cameras + 1)
+    for view, rows in enumerate(of_view):
+        if not len(rows):
+            continue
+        mine = problem.view_columns[view]
+        weighted = weighted_cameras[rows].reshape(2 * len(rows), -1)
+        h_cc[np.ix_(mine, mine)] = weighted.T @ cameras[rows].reshape(2 * len(rows), -1)
+        g_c[mine] = weighted.T @ residuals[rows].reshape(-1)
+    h_cp = np.zeros((problem.num_points, num_cameras + 1, 3))
+    h_cp[problem.point_index[:, None], columns] = _outer_sum(weighted_cameras, points)
+    return h_cc[:-1, :-1], g_c[:-1], h_cp[:, :-1], h_pp, g_p
+
+
+def _focal_sigma(problem: _Problem, x: np.ndarray, scale: float) -> np.ndarray:
+    """(V,) standard deviation of each view's log focal correction at the solution ``x``
+    (about the focal length's relative uncertainty), from the curvature: the camera block of
+    the inverse Gauss-Newton matrix (the points eliminated by the Schur complement) times the
+    residuals' variance (the Cauchy-reweighted squared residuals over the degrees of freedom).
+    NaN where the focal is not refined; inf for a focal the curvature does not constrain."""
+    if not problem.refine_focal:
+        return np.full(problem.num_views, np.nan)
+    starts = np.flatnonzero(np.r_[True, np.diff(problem.point_index) > 0])
+    columns = problem.view_columns[problem.view_index]
+    of_view = [np.flatnonzero(problem.view_index == view) for view in range(problem.num_views)]
+    residuals = problem.residuals(x).reshape(-1, 2)
+    h_cc, _, h_cp, h_pp, _ = _normal_equations(problem, x, residuals, scale, starts, columns,
+                                               of_view)
+    num_cameras = problem.point_start
+    coupling = h_cp @ _inverse_3x3(h_pp)
+    schur = h_cc - np.swapaxes(coupling, 0, 1).reshape(num_cameras, -1) @ np.swapaxes(
+        h_cp, 0, 1).reshape(num_cameras, -1).T
+    irls = 1.0 / (1.0 + np.sum(residuals**2, axis=1) / scale**2)
+    freedom = residuals.size - num_cameras - 3 * problem.num_points
+    variance = float(np.sum(irls * np.sum(residuals**2, axis=1))) / max(freedom, 1)
+    sigma = np.full(problem.num_views, np.nan)
+    try:
+        covariance = np.linalg.inv(schur)
+    except np.linalg.LinAlgError:
+        sigma[problem.focal_free] = np.inf
+        return sigma
+    diagonal = np.diag(covariance)[problem.focal_start:problem.point_start]
+    sigma[problem.focal_free] = np.where(diagonal > 0, np.sqrt(np.abs(diagonal) * variance),
+                                         np.inf)
+    return sigma
 
 
 def _outer_sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -118,6 +118,33 @@ def normalized_to_pixel(points: np.ndarray,
     return distorted @ intrinsics[:2, :2].T + intrinsics[:2, 2]
 
 
+def refocus_normalized(points: np.ndarray, intrinsics: np.ndarray,
+                       distortion: Optional[np.ndarray], focal_scale: float) -> np.ndarray:
+    """The normalized coordinates of the same pixels when the camera's focal lengths are
+    ``focal_scale`` times those of ``intrinsics`` (principal point and distortion kept).
+
+    Without distortion this is ``points / focal_scale``. With distortion the pixels are
+    recovered (``normalized_to_pixel``) and undistorted again with the new camera matrix: the
+    distortion acts at the image radius the new focal length gives, so the intrinsics and
+    distortion a refined focal is stored with still map the detections to these coordinates.
+
+    Args:
+        points: (..., 2) normalized coordinates computed with ``intrinsics`` and
+            ``distortion``. intrinsics: (3, 3). distortion: optional (4|5|8,).
+        focal_scale: the factor on fx, fy (and the skew).
+
+    Returns:
+        (..., 2) normalized coordinates of the refocused camera.
+    """
+    distortion = _check_distortion(distortion)
+    if distortion is None:
+        return np.asarray(points, dtype=np.float64) / focal_scale
+    refocused = _check_intrinsics(intrinsics).copy()
+    refocused[:2, :2] *= focal_scale
+    return pixel_to_normalized(normalized_to_pixel(points, intrinsics, distortion), refocused,
+                               distortion)
+
+
 def project_points(points_cam: np.ndarray,
                    intrinsics: np.ndarray,
                    distortion: Optional[np.ndarray] = None) -> np.ndarray:

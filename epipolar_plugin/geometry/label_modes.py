@@ -44,6 +44,9 @@ class RigEstimate:
         swapped: (F, V) int8, left/right pairs exchanged back.
         ambiguous: (F, J) bool, joints not used because their left/right naming is undecidable.
         focal_scale: (V,) corrections of the focal lengths (ones unless refined).
+        focal_sigma: optional (V,) each refined focal's relative uncertainty (NaN: not
+            refined). focal_determined: optional (V,) bool, refined and determined by the
+            detections (False: the given or guessed focal).
     """
     rotations: np.ndarray
     translations: np.ndarray
@@ -55,6 +58,8 @@ class RigEstimate:
     swapped: np.ndarray
     ambiguous: np.ndarray
     focal_scale: np.ndarray
+    focal_sigma: Optional[np.ndarray] = None
+    focal_determined: Optional[np.ndarray] = None
 
 
 @dataclass(frozen=True)
@@ -140,7 +145,8 @@ def robust_mode(observations, focal, thresholds, options, progress) -> RigEstima
     return RigEstimate(_repeat(rig.rotations, num_frames), _repeat(rig.translations, num_frames),
                        _repeat(status, num_frames), np.full(num_frames, rig.scale_view, np.int64),
                        None, rig.observations, rig.used,
-                       rig.swapped.sum(axis=-1).astype(np.int8), rig.ambiguous, rig.focal_scale)
+                       rig.swapped.sum(axis=-1).astype(np.int8), rig.ambiguous, rig.focal_scale,
+                       rig.bundle.get('focal_sigma'), rig.bundle.get('focal_determined'))
 
 
 @register_label_mode('pooled', 'one rig per session, every view against the reference from all '

@@ -81,6 +81,10 @@ class RobustOptions:
     refine_focal: bool = _option(
         False, 'refine one focal length per camera in the bundle adjustment (intrinsics '
         'guessed from the image size)')
+    max_focal_uncertainty: float = _option(
+        0.1, 'a refined focal length whose relative uncertainty (the larger of the bundle '
+        "adjustment's curvature and the spread over resampled blocks of frames) is larger "
+        'stays at its prior (given or guessed): the detections do not determine it')
     ba_max_frames: int = _option(
         200, 'frames in the bundle adjustment, evenly spaced (100 to 300 gave the same '
         'N-MPJPE; README, "Speed at dataset scale")')
@@ -146,6 +150,9 @@ class LabelOptions:
         for name, choices in FIELD_CHOICES.items():
             if flat[name] not in choices:
                 raise ValueError(f'{name} must be one of {choices}, got {flat[name]!r}')
+        if not self.robust.max_focal_uncertainty > 0:
+            raise ValueError(f'max_focal_uncertainty must be a positive number, got '
+                             f'{self.robust.max_focal_uncertainty}')
         for name, value in (('min_sync_evidence', self.synchronization.min_sync_evidence),
                             ('min_sync_gain', self.synchronization.min_sync_gain)):
             if not (np.isfinite(value) and value >= 0):

@@ -18,7 +18,8 @@ FRAME_KEYS = ('keypoints_3d', 'valid', 'rotations', 'translations', 'scale_view'
               'frame_error_px', 'frame_view_used', 'swapped', 'image_frame')
 SESSION_KEYS = ('view_error_px', 'view_bad_fraction', 'view_flagged', 'sync_offset', 'focal',
                 'intrinsics', 'distortion', 'person_size_px', 'noise_px', 'ransac_threshold_px',
-                'outlier_threshold_px', 'sync_error_px', 'sync_evidence')
+                'outlier_threshold_px', 'sync_error_px', 'sync_evidence', 'focal_sigma_px',
+                'focal_determined')
 
 
 @dataclass
@@ -56,6 +57,12 @@ class PseudoLabels:
         sync_evidence: (S, V) how many standard errors the lowest candidate beats offset 0 by
             (0 when offset 0 is the lowest; NaN for the reference view or not estimated).
         focal: (S, V) focal lengths used, pixels.
+        focal_determined: (S, V) bool, True where the focal was refined and the detections
+            determine it (uncertainty within ``max_focal_uncertainty``); False where it is
+            the given or guessed one (not refined, or refined but kept at its prior).
+        focal_sigma_px: (S, V) each refined focal's uncertainty (standard deviation, pixels;
+            for a focal kept at its prior, the uncertainty that sent it back); NaN where not
+            refined.
         person_size_px: (S, V) the person's typical size in each view (:func:`person_size`),
             pixels of the focal length the detections were given with.
         noise_px: (S,) the detector's noise measured from the poses (:mod:`.noise`), pixels of
@@ -108,6 +115,8 @@ class PseudoLabels:
     distortion: Optional[np.ndarray] = None
     sync_error_px: Optional[np.ndarray] = None
     sync_evidence: Optional[np.ndarray] = None
+    focal_sigma_px: Optional[np.ndarray] = None
+    focal_determined: Optional[np.ndarray] = None
 
     def as_dict(self) -> dict:
         """Arrays for ``np.savez`` (with the status names, so the file explains itself)."""
@@ -141,6 +150,15 @@ class PseudoLabels:
             flagged_views=[int(v) for v in np.flatnonzero(self.view_flagged.any(axis=0))],
             sessions=[self._session_summary(s) for s in range(len(self.session_ids))],
         )
+
+    def _focal_summary(self, index: int, view: int) -> dict:
+        """Whether the detections determine a view's focal, and its uncertainty when refined
+        (empty for labels without these arrays)."""
+        if self.focal_determined is None:
+            return {}
+        sigma = float(self.focal_sigma_px[index, view])
+        return dict(focal_determined=bool(self.focal_determined[index, view]),
+                    focal_sigma_px=None if not np.isfinite(sigma) else round(sigma, 3))
 
     def _sync_summary(self, index: int, view: int) -> dict:
         """How sure the offset of a view is: its error at every candidate offset, the lowest
@@ -176,6 +194,7 @@ class PseudoLabels:
                  sync_offset=int(self.sync_offset[index, v]),
                  **self._sync_summary(index, v),
                  focal_px=number(self.focal[index, v]),
+                 **self._focal_summary(index, v),
                  person_size_px=number(self.person_size_px[index, v]),
                  flagged=bool(self.view_flagged[index, v]))
             for v in range(self.view_flagged.shape[1])

@@ -4,12 +4,12 @@ Pixels of every view become undistorted normalized coordinates once (``K^-1 [u, 
 a joint is *confident* when it is finite and its score reaches ``min_score``.
 """
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 import numpy as np
 
-from .camera import pixel_to_normalized
+from .camera import pixel_to_normalized, refocus_normalized
 from .parallel import thread_map
 from .statistics import finite_last
 
@@ -23,11 +23,16 @@ class Observations:
         finite: (V, F, J) bool, the detection has finite coordinates and score.
         scores: (V, F, J) in [0, 1], 0 where not finite.
         confident: (V, F, J) bool, finite and ``score >= min_score`` (and > 0).
+        intrinsics: optional (V, 3, 3) and distortion: optional (V, K), the camera model the
+            normalized coordinates were computed with (:meth:`with_focal_scale` keeps them
+            consistent with the pixels).
     """
     normalized: np.ndarray
     finite: np.ndarray
     scores: np.ndarray
     confident: np.ndarray
+    intrinsics: Optional[np.ndarray] = None
+    distortion: Optional[np.ndarray] = None
 
     @property
     def points(self) -> np.ndarray:
@@ -36,14 +41,28 @@ class Observations:
 
     def with_focal_scale(self, focal_scale: np.ndarray) -> 'Observations':
         """The observations seen with each view's focal length multiplied by (V,)
-        ``focal_scale``: normalized coordinates divided by it."""
-        return Observations(self.normalized / focal_scale[:, None, None, None], self.finite,
-                            self.scores, self.confident)
+        ``focal_scale``: normalized coordinates divided by it, or, for a view with
+        distortion, its pixels undistorted again with the new focal length
+        (:func:`.camera.refocus_normalized`); the intrinsics follow."""
+        focal_scale = np.asarray(focal_scale, np.float64)
+        if self.distortion is None or not np.any(self.distortion):
+            normalized = self.normalized / focal_scale[:, None, None, None]
+        else:
+            normalized = np.stack([
+                self.normalized[v] if focal_scale[v] == 1 else refocus_normalized(
+                    self.normalized[v], self.intrinsics[v], self.distortion[v], focal_scale[v])
+                for v in range(len(focal_scale))])
+        intrinsics = self.intrinsics
+        if intrinsics is not None:
+            intrinsics = intrinsics.copy()
+            intrinsics[:, :2, :2] *= focal_scale[:, None, None]
+        return replace(self, normalized=normalized, intrinsics=intrinsics)
 
     def select(self, frames: np.ndarray) -> 'Observations':
         """The observations of the given frame indices (F',)."""
-        return Observations(self.normalized[:, frames], self.finite[:, frames],
-                            self.scores[:, frames], self.confident[:, frames])
+        return replace(self, normalized=self.normalized[:, frames],
+                       finite=self.finite[:, frames], scores=self.scores[:, frames],
+                       confident=self.confident[:, frames])
 
 
 def spread_frames(num_frames: int, max_frames: int) -> np.ndarray:
@@ -65,7 +84,9 @@ def observe(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
     finite = finite_last(keypoints_2d)
     scores = np.where(finite, keypoints_2d[..., 2], 0.0)
     confident = finite & (scores >= min_score) & (scores > 0)
-    return Observations(normalized, finite, scores, confident)
+    return Observations(normalized, finite, scores, confident,
+                        np.asarray(intrinsics, np.float64),
+                        None if distortion is None else np.asarray(distortion, np.float64))
 
 
 def person_size(normalized: np.ndarray, confident: np.ndarray,

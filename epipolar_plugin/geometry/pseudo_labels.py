@@ -170,6 +170,10 @@ def label_session(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
     per_session = dict(
         intrinsics=used_intrinsics, sync_offset=found.offsets, sync_error_px=found.costs,
         sync_evidence=found.evidence, focal=focal,
+        focal_sigma_px=focal * (np.full(num_views, np.nan) if rig.focal_sigma is None
+                                else rig.focal_sigma),
+        focal_determined=(np.zeros(num_views, bool) if rig.focal_determined is None
+                          else np.asarray(rig.focal_determined, bool)),
         person_size_px=thresholds.person_size * measured_focal,
         noise_px=np.float64(thresholds.noise * measured_focal.mean()),
         ransac_threshold_px=np.float64(thresholds.ransac_px),

@@ -32,7 +32,8 @@ Convention:
     ``projections`` (V, 3, 4) ``[R_v | t_v]``; ``weights`` (F, J, V), 0 = not used.
 """
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Optional
 
 import cv2
 import numpy as np
@@ -52,6 +53,12 @@ from .triangulation import (CLEAR_AGREEMENT, distances, project_to_views, triang
 MIN_RESECTION_POINTS = 20
 #: PnP RANSAC on at most this many of them.
 MAX_RESECTION_POINTS = 4000
+#: Bundle adjustments of resampled frames for a refined focal's uncertainty, and the blocks of
+#: consecutive frames they draw.
+FOCAL_RESAMPLES = 8
+FOCAL_RESAMPLE_BLOCKS = 20
+#: Levenberg-Marquardt steps of each resampled adjustment (it starts at the solution).
+RESAMPLED_ITERATIONS = 10
 
 
 @dataclass
@@ -70,7 +77,10 @@ class RigCalibration:
         swapped: (F, V, P) bool, the left/right pairs exchanged back.
         ambiguous: (F, J) bool, joints of a pair whose swap pattern was a tie (not used).
         focal_scale: (V,) focal-length corrections (1 unless refined).
-        bundle: dict with the bundle adjustment's frames, observations, costs, success.
+        bundle: dict with the bundle adjustment's frames, observations, costs, success; with
+            focal refinement also ``focal_sigma`` (V,) (each refined focal's relative
+            uncertainty) and ``focal_determined`` (V,) bool (refined and determined; False:
+            kept at its prior) (:func:`refine_rig`).
     """
     rotations: np.ndarray
     translations: np.ndarray
@@ -159,13 +169,15 @@ def _calibrate(observations, focal, ransac_threshold_px, outlier_threshold_px, f
     swapped = np.zeros((num_frames, num_views, len(flip_pairs)), bool)
     ambiguous = np.zeros((num_frames, num_joints), bool)
     focal_scale = np.ones(num_views)
+    refine_focal = np.full(num_views, bool(options.robust.refine_focal))
+    focal_sigma = np.full(num_views, np.nan)
     bundle = {}
     if scale_view >= 0:
         outlier_threshold = outlier_threshold_px / focal.mean()
         rotations, translations, has_pose, status = resect_views(
             observations, rotations, translations, has_pose, status, reference_view,
             scale_view, outlier_threshold, min_angle_deg, seed)
-        for _ in range(2):
+        for last in (False, True):
             used = gate_views(observations, rotations, translations, has_pose, outlier_threshold,
                               flip_pairs)
             observations, exchanged, undecided = undo_swaps(
@@ -174,9 +186,16 @@ def _calibrate(observations, focal, ransac_threshold_px, outlier_threshold_px, f
             ambiguous |= undecided
             rotations, translations, scale, observations, bundle = refine_rig(
                 observations, rotations, translations, used, focal, reference_view, scale_view,
-                ransac_threshold_px, outlier_threshold, options.robust.refine_focal,
-                options.robust.ba_max_frames)
+                ransac_threshold_px, outlier_threshold, refine_focal,
+                options.robust.ba_max_frames, focal_scale, options.robust.max_focal_uncertainty,
+                seed, resample=last)         # the frames resampled once, with the final rig
             focal_scale = focal_scale * scale
+            if 'focal_determined' in bundle:
+                # a focal sent back to its prior stays there
+                sigma = np.where(refine_focal, bundle['focal_sigma'], focal_sigma)
+                refine_focal, focal_sigma = bundle['focal_determined'], sigma
+        if options.robust.refine_focal:
+            bundle = dict(bundle, focal_sigma=focal_sigma, focal_determined=refine_focal)
         used = gate_views(observations, rotations, translations, has_pose, outlier_threshold,
                           flip_pairs)
     else:
@@ -318,8 +337,8 @@ def undo_swaps(observations: Observations, rotations: np.ndarray, translations: 
         ambiguous_joints[undecided, left] = ambiguous_joints[undecided, right] = True
         confident[:, undecided, left] = False
         confident[:, undecided, right] = False
-    return (Observations(normalized, observations.finite, scores, confident), exchanged_back,
-            ambiguous_joints)
+    return (replace(observations, normalized=normalized, scores=scores, confident=confident),
+            exchanged_back, ambiguous_joints)
 
 
 def gate_views(observations: Observations, rotations: np.ndarray, translations: np.ndarray,
@@ -412,21 +431,101 @@ def _median_errors(points_3d, points, detected, projections, exchange):
 
 def refine_rig(observations: Observations, rotations: np.ndarray, translations: np.ndarray,
                used: np.ndarray, focal: np.ndarray, reference_view: int, scale_view: int,
-               loss_scale_px: float, outlier_threshold: float, refine_focal: bool,
-               max_frames: int):
+               loss_scale_px: float, outlier_threshold: float, refine_focal,
+               max_frames: int, prior_scale: Optional[np.ndarray] = None,
+               max_focal_uncertainty: float = np.inf, seed: int = 0,
+               resample: bool = True):
     """Bundle adjustment of the rig on up to ``max_frames`` evenly spaced frames.
 
+    With focal refinement, a focal length the detections do not determine stays at its prior:
+    each refined focal's uncertainty (relative: the standard deviation of its log) is the
+    larger of the curvature's at the solution (:func:`.bundle_adjustment.bundle_adjust`'s
+    ``focal_sigma``) and the spread over adjustments of resampled blocks of frames
+    (:func:`_resampled_focal_sigma`), with every focal not yet known to be undetermined free
+    (a marginal uncertainty: a focal that only a wrong prior of another would pin down is not
+    determined); the focals whose uncertainty exceeds ``max_focal_uncertainty`` go back to
+    their priors (the observations' correction so far undone) and the rest is adjusted
+    again. The uncertainty reported is the largest measured while the focal was free. With a
+    distortion model (the observations' ``distortion``) the adjustment, whose focal model is a
+    scale of the normalized coordinates, is repeated on the detections undistorted again with
+    its focal lengths (:meth:`.observations.Observations.with_focal_scale`) until the
+    correction is below 1e-4 (at most 3 passes), so intrinsics, distortion and the normalized
+    coordinates agree.
+
+    Args:
+        refine_focal: bool, or (V,) bool: the views whose focal may be refined.
+        prior_scale: (V,) the focal corrections the observations already carry (ones: none);
+            a focal going back to its prior is divided by it.
+        max_focal_uncertainty: the largest relative uncertainty (standard deviation of the log
+            focal) of a focal that is kept refined (inf: no uncertainty is measured).
+        seed: seed of the resampled frames.
+        resample: also measure the spread over resampled frames (else the curvature alone).
+
     Returns:
-        rotations, translations, focal_scale (V,) (ones unless ``refine_focal``), the
-        observations (normalized coordinates divided by the focal corrections) and a report
-        dict; the input rig where the optimizer fails.
+        rotations, translations, focal_scale (V,) (this step's corrections: ones unless
+        refined; ``1 / prior_scale`` for a focal sent back to its prior), the observations
+        seen with the corrected focal lengths and a report dict (with ``focal_sigma`` and
+        ``focal_determined`` (V,) under focal refinement); the input rig where the optimizer
+        fails.
     """
-    unchanged = rotations, translations, np.ones(len(focal)), observations
+    num_views = len(focal)
+    unchanged = rotations, translations, np.ones(num_views), observations
+    prior_scale = np.ones(num_views) if prior_scale is None else np.asarray(prior_scale, float)
+    free = np.broadcast_to(np.asarray(refine_focal, bool), (num_views, )).copy()
+    distorted = observations.distortion is not None and np.any(observations.distortion)
+    step = np.ones(num_views)                   # this call's corrections
+    sigma = np.full(num_views, np.nan)
+    current, report, succeeded, measured = observations, {}, False, None
+    for _ in range(num_views + 3):
+        found = _adjust(current, rotations, translations, used, focal, reference_view,
+                        scale_view, loss_scale_px, outlier_threshold, free, max_frames)
+        if found is None or not found[0].success:
+            if not succeeded:
+                return (*unchanged, dict(success=False, message='too few observations')
+                        if found is None else found[1])
+            break                                  # keep the last successful adjustment
+        result, report, frames = found
+        undetermined = np.zeros(num_views, bool)
+        if free.any() and not np.array_equal(free, measured):    # once per set of free focals
+            uncertainty = result.focal_sigma
+            if resample and np.isfinite(max_focal_uncertainty):
+                uncertainty = np.fmax(uncertainty, _resampled_focal_sigma(
+                    current, result.rotations, result.translations, used, focal,
+                    reference_view, scale_view, loss_scale_px, outlier_threshold, free, frames,
+                    seed))
+            sigma[free] = np.fmax(sigma[free], uncertainty[free])
+            undetermined = free & ~(uncertainty <= max_focal_uncertainty)
+            measured = free.copy()
+        if undetermined.any():
+            # those focals go back to their priors; the rest is adjusted again
+            free &= ~undetermined
+            step[undetermined] = 1.0 / prior_scale[undetermined]
+            current = observations.with_focal_scale(step)
+            continue
+        succeeded = True
+        step = step * result.focal_scale
+        rotations, translations = result.rotations, result.translations
+        current = observations if np.all(step == 1) else observations.with_focal_scale(step)
+        if not (distorted and free.any()
+                and np.abs(np.log(result.focal_scale[free])).max() > 1e-4):
+            break
+    if np.any(np.asarray(refine_focal)):
+        report = dict(report, focal_sigma=sigma, focal_determined=free)
+    return rotations, translations, step, current, report
+
+
+def _adjust(observations, rotations, translations, used, focal, reference_view, scale_view,
+            loss_scale_px, outlier_threshold, refine_focal, max_frames, frames=None,
+            max_iterations=100):
+    """One bundle adjustment of :func:`refine_rig` on ``frames`` (None: up to ``max_frames``
+    evenly spaced frames that two views see): (BundleResult, report, frames), or None with too
+    few observations."""
     weights = triangulation_weights(observations, used)
-    views_used = (weights > 0).sum(axis=-1)                                  # (F, J)
-    frames = np.flatnonzero((views_used >= 2).any(axis=1))
-    if len(frames) > max_frames:
-        frames = frames[np.linspace(0, len(frames) - 1, max_frames).round().astype(int)]
+    if frames is None:
+        views_used = (weights > 0).sum(axis=-1)                              # (F, J)
+        frames = np.flatnonzero((views_used >= 2).any(axis=1))
+        if len(frames) > max_frames:
+            frames = frames[np.linspace(0, len(frames) - 1, max_frames).round().astype(int)]
     points = observations.points[frames]
     points_3d, valid, kept = triangulate_robust(points, projections_of(rotations, translations),
                                                 weights[frames],
@@ -434,19 +533,40 @@ def refine_rig(observations: Observations, rotations: np.ndarray, translations: 
     point_frame, point_joint = np.nonzero(valid)
     obs_point, obs_view = np.nonzero(kept[valid] > 0)
     if len(obs_point) < 10:
-        return (*unchanged, dict(success=False, message='too few observations'))
+        return None
     result = bundle_adjust(
         rotations, translations, points_3d[valid], obs_point, obs_view,
         points[point_frame[obs_point], point_joint[obs_point], obs_view],
         kept[valid][obs_point, obs_view], focal, reference_view, scale_view,
-        loss_scale_px=loss_scale_px, refine_focal=refine_focal)
+        loss_scale_px=loss_scale_px, refine_focal=refine_focal if refine_focal.any() else False,
+        max_iterations=max_iterations)
     report = dict(success=result.success, message=result.message, frames=int(len(frames)),
                   observations=int(len(obs_point)), initial_cost=result.initial_cost,
                   final_cost=result.final_cost,
                   median_residual_px=float(np.median(result.residuals_px)))
-    if not result.success:
-        return (*unchanged, report)
-    if not refine_focal:
-        return result.rotations, result.translations, np.ones(len(focal)), observations, report
-    observations = observations.with_focal_scale(result.focal_scale)
-    return result.rotations, result.translations, result.focal_scale, observations, report
+    return result, report, frames
+
+
+def _resampled_focal_sigma(observations, rotations, translations, used, focal, reference_view,
+                           scale_view, loss_scale_px, outlier_threshold, free, frames, seed):
+    """(V,) standard deviation of the log focal corrections over bundle adjustments of
+    resampled frames (NaN where not ``free``): :data:`FOCAL_RESAMPLES` draws, with replacement,
+    of :data:`FOCAL_RESAMPLE_BLOCKS` blocks of consecutive ``frames``, each adjusted from the
+    solution. A detector's errors that repeat over neighbouring frames widen it; the
+    curvature, which takes every joint's error as independent, does not see them."""
+    rng = np.random.default_rng(seed)
+    blocks = np.array_split(np.asarray(frames), min(FOCAL_RESAMPLE_BLOCKS, len(frames)))
+    logs = []
+    for _ in range(FOCAL_RESAMPLES):
+        drawn = np.concatenate([blocks[k] for k in rng.integers(0, len(blocks), len(blocks))])
+        found = _adjust(observations, rotations, translations, used, focal, reference_view,
+                        scale_view, loss_scale_px, outlier_threshold, free, len(drawn),
+                        np.sort(drawn), max_iterations=RESAMPLED_ITERATIONS)
+        if found is not None and found[0].success:
+            logs.append(np.log(found[0].focal_scale))
+    sigma = np.full(len(focal), np.nan)
+    if len(logs) >= 2:
+        sigma[free] = np.std(np.array(logs)[:, free], axis=0, ddof=1)
+    else:
+        sigma[free] = np.inf
+    return sigma
