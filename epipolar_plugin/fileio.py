@@ -161,11 +161,11 @@ def load_multiview_keypoints(path: str) -> dict:
     '' where the frame's sequence lacks the camera), ``session`` (F,) integers: the recording
     session of each frame (the cameras may have moved between sessions; any integer labels,
     e.g. the Human3.6M subject number), ``take`` (F,) integers: the continuous recording of
-    each frame (a Human3.6M sequence).
+    each frame (a Human3.6M sequence), ``fps`` () the frames per second of the rows.
 
     Returns:
-        dict of the arrays (float64 for the numeric ones, ``session`` int64; absent optional
-        keys are None).
+        dict of the arrays (float64 for the numeric ones, ``session`` int64, ``fps`` a float;
+        absent optional keys are None).
     """
     arrays = load_npz(path, ('keypoints_2d', 'intrinsics'), 'multi-view keypoints file')
     keypoints_2d, intrinsics, distortion = check_multiview_inputs(
@@ -195,6 +195,14 @@ def load_multiview_keypoints(path: str) -> dict:
     take = arrays.get('take')
     out['take'] = None if take is None else check_array(path, 'take', take,
                                                         (keypoints_2d.shape[1], ), kinds='iu')
+    fps = arrays.get('fps')
+    if fps is not None:
+        check_array(path, 'fps', fps, (), kinds='iuf')
+        if not (np.isfinite(fps) and 0 < fps < MAX_COORDINATE):
+            raise ValueError(f"{path}: key 'fps' must be the frames per second of the rows, a "
+                             f'positive number, got {fps}')
+        fps = float(fps)
+    out['fps'] = fps
     return out
 
 

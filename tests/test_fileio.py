@@ -132,3 +132,13 @@ def test_label_sessions_must_be_sorted_and_unique(tmp_path):
         with pytest.raises(ValueError, match=r"bad\.npz: key 'session_ids' must be sorted and "
                                              r"unique.*" + re.escape(str(ids))):
             load_pseudo_labels_for(str(tmp_path / 'bad.npz'), 'kp.npz', 20)
+
+
+def test_fps_is_read_and_checked(tmp_path):
+    arrays = dict(keypoints_2d=np.zeros((2, 4, 17, 3)), intrinsics=np.stack([np.eye(3)] * 2))
+    data = load_multiview_keypoints(_write(tmp_path / 'kp.npz', **arrays, fps=np.float64(25)))
+    assert data['fps'] == 25.0 and isinstance(data['fps'], float)
+    assert load_multiview_keypoints(_write(tmp_path / 'none.npz', **arrays))['fps'] is None
+    for bad in (np.float64(0), np.float64(np.nan), np.array([25.0, 25.0])):
+        with pytest.raises(ValueError, match=r"bad\.npz: key 'fps' must"):
+            load_multiview_keypoints(_write(tmp_path / 'bad.npz', **arrays, fps=bad))

@@ -73,3 +73,30 @@ def test_benchmark_scale_table_labels_in_fresh_processes():
     assert [row[1] for row in rows] == ['pooled', 'robust']
     for row in rows:        # frames mode seconds frames/s x-paper peak-MB N-MPJPE valid
         assert float(row[2]) > 0 and float(row[5]) > 100 and float(row[6]) < 40
+
+
+def test_frame_rate_from_the_file_or_the_flag_smooths_the_labels(tmp_path):
+    scene = make_scene(150, 4, seed=23, fps=60, action='walking')
+    write_keypoints(tmp_path / 'in.npz', scene)
+    unknown = run_tool('make_pseudo_labels.py', str(tmp_path / 'in.npz'),
+                       str(tmp_path / 'plain.npz'))
+    assert unknown.stdout.count('frame rate is unknown') == 1
+    write_keypoints(tmp_path / 'fps.npz', scene, fps=np.float64(60))
+    given = run_tool('make_pseudo_labels.py', str(tmp_path / 'fps.npz'),
+                     str(tmp_path / 'smooth.npz'))
+    assert given.stdout.count('labels smoothed over time: 15 frames (0.25 s at 60 fps)') == 1
+    flag = run_tool('make_pseudo_labels.py', str(tmp_path / 'in.npz'),
+                    str(tmp_path / 'flag.npz'), '--fps', '60')
+    summary = json.loads((tmp_path / 'flag_summary.json').read_text())
+    assert summary['temporal']['window_frames'] == 15 and summary['temporal']['fps'] == 60.0
+    assert 'smoothed over time' in flag.stdout
+    with np.load(tmp_path / 'plain.npz') as plain, np.load(tmp_path / 'smooth.npz') as smooth, \
+            np.load(tmp_path / 'flag.npz') as by_flag:
+        assert int(plain['smoothing_window_frames']) == 1 and np.isnan(plain['fps'])
+        assert int(smooth['smoothing_window_frames']) == 15 and float(smooth['fps']) == 60.0
+        np.testing.assert_array_equal(smooth['valid'], plain['valid'])
+        np.testing.assert_array_equal(smooth['keypoints_3d'], by_flag['keypoints_3d'])
+        assert not np.allclose(smooth['keypoints_3d'], plain['keypoints_3d'], equal_nan=True)
+    bad = run_tool('make_pseudo_labels.py', str(tmp_path / 'in.npz'), str(tmp_path / 'x.npz'),
+                   '--fps', '-1', check=False)
+    assert bad.returncode != 0 and 'fps must be a positive number' in bad.stderr

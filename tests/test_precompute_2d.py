@@ -207,6 +207,7 @@ def test_from_annotation_writes_the_annotation_2d_without_a_model(mmpose_layout_
     np.testing.assert_array_equal(data['session'], views['session'])
     assert (data['image_names'] == views['image_names']).all()
     assert list(data['joint_names'][:2]) == ['root', 'right_hip']
+    assert data['fps'] == 10.0                    # the annotation folder's name, fps10
     # the labels of one subject (one session) from the annotation's 2D: exact up to scale
     # (measured: 0.000 mm N-MPJPE, every joint valid)
     frames = np.flatnonzero(data['session'] == 1)

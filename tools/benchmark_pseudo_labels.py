@@ -51,8 +51,16 @@ fraction of valid joints, the views flagged by the quality scores, seconds.
    loop's cost per frame does not depend on the sequence's length), the process's peak memory,
    N-MPJPE and valid joints.
 
+7. temporal smoothing (``--tables temporal``): label N-MPJPE without and with the temporal stage
+   (``--smoothing-window-s``, given the frame rate) for every label mode, on the portrait rig of
+   the synchronization table filming a person walking at 0.6, 1.2 and 1.8 m/s for 10 s, at 10,
+   25 and 60 fps with 5 and 10 px of detector noise (``--sync-seeds`` scenes per speed; per-frame
+   mode on one scene, its labels also smoothed although the stage leaves that mode alone); then
+   every failure mode of table 2 with a person walking instead of the ``free`` motion (a pose
+   sampler whose joints move at about 13 m/s, not a person), at 50 fps.
+
     python tools/benchmark_pseudo_labels.py [--frames 1000] [--seed 0]
-        [--tables speed failures resolution sync focal scale]
+        [--tables speed failures resolution sync focal scale temporal]
         [--scale-frames 1000 10000 100000]
         [--sync-frames 1000] [--sync-seeds 3]
 """
@@ -72,7 +80,9 @@ from epipolar_plugin.geometry import (LabelOptions, make_pseudo_labels, mean_joi
                                       normalized_to_pixel, pinhole_from_image_size,
                                       pixel_to_normalized, procrustes_align, root_centre,
                                       rotation_angle_deg, scale_align)
-from epipolar_plugin.geometry.label_options import RobustOptions
+from epipolar_plugin.geometry.label_options import RobustOptions, TemporalOptions
+from epipolar_plugin.geometry.pseudo_labels import smooth_labels
+from epipolar_plugin.geometry.temporal import window_frames_of
 from epipolar_plugin.synthetic import DetectionNoise, DetectorFailures, FacingPair, make_scene
 
 #: The thresholds of earlier versions, in pixels of the images.
@@ -218,8 +228,10 @@ def main():
     parser.add_argument('--frames', type=int, default=1000)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--tables', nargs='+',
-                        choices=['speed', 'failures', 'resolution', 'sync', 'focal', 'scale'],
-                        default=['speed', 'failures', 'resolution', 'sync', 'focal', 'scale'])
+                        choices=['speed', 'failures', 'resolution', 'sync', 'focal', 'scale',
+                                 'temporal'],
+                        default=['speed', 'failures', 'resolution', 'sync', 'focal', 'scale',
+                                 'temporal'])
     parser.add_argument('--sync-frames', type=int, default=1000,
                         help='frames of each scene of the synchronization table')
     parser.add_argument('--sync-seeds', type=int, default=3,
@@ -278,6 +290,90 @@ def main():
         print_focal_table(args.frames, args.seed)
     if 'scale' in args.tables:
         print_scale_table(args.scale_frames, args.seed, noise)
+    if 'temporal' in args.tables:
+        print_temporal_table(args.sync_seeds)
+        print_temporal_failures(args.frames, args.seed, noise, args.modes)
+
+
+def print_temporal_table(seeds: int) -> None:
+    """Label N-MPJPE without and with the temporal stage per label mode (see the module)."""
+    temporal = TemporalOptions()
+    print(f'\ntemporal smoothing (window {temporal.smoothing_window_s} s, degree '
+          f'{temporal.smoothing_order}; 4 portrait cameras 1080 x 1920, focal 1680 px, a person '
+          f'walking at 0.6 / 1.2 / 1.8 m/s for 10 s, {seeds} scenes per speed; per_frame: one '
+          'scene at 1.2 m/s; label N-MPJPE mm without -> with; per_frame is not smoothed, '
+          '[smoothed anyway])')
+    header = (f"{'fps':>5}{'noise px':>10}{'window':>8}{'robust':>17}{'pooled':>17}"
+              f"{'per_frame':>19}{'[smoothed]':>12}{'seconds':>9}")
+    print(header)
+    print('-' * len(header))
+    for fps in (10, 25, 60):
+        window = window_frames_of(temporal.smoothing_window_s, fps)
+        for noise_px in (5.0, 10.0):
+            start = time.perf_counter()
+            errors = {mode: ([], []) for mode in ('robust', 'pooled', 'per_frame')}
+            smoothed_anyway = np.nan
+            for speed in (0.6, 1.2, 1.8):
+                for seed in range(seeds):
+                    scene = make_scene(10 * fps, 4, seed=seed, fps=fps, walking_speed=speed,
+                                       noise=DetectionNoise(pixel_sigma=noise_px / 1.92),
+                                       **SYNC_RIG)
+                    truth = scene.joints_camera[0]
+                    for mode in errors:
+                        if mode == 'per_frame' and (speed, seed) != (1.2, 0):
+                            continue                     # slow: one scene
+                        for k, given in enumerate((None, float(fps))):
+                            labels = make_pseudo_labels(
+                                scene.keypoints_2d, scene.intrinsics, scene.distortion,
+                                options=LabelOptions(mode=mode), fps=given)
+                            errors[mode][k].append(n_mpjpe_mm(labels.keypoints_3d,
+                                                              labels.valid, truth))
+                        if mode == 'per_frame' and window > temporal.smoothing_order + 1:
+                            points = smooth_labels(labels.keypoints_3d, labels.valid,
+                                                   labels.scale_view, None, window,
+                                                   temporal.smoothing_order)
+                            smoothed_anyway = n_mpjpe_mm(points, labels.valid, truth)
+            cells = [f'{np.mean(off):.1f} -> {np.mean(on):.1f}' for off, on in errors.values()]
+            anyway = f'[{smoothed_anyway:.1f}]' if np.isfinite(smoothed_anyway) else '-'
+            print(f'{fps:>5}{noise_px:>10.0f}{window:>8}{cells[0]:>17}{cells[1]:>17}'
+                  f'{cells[2]:>19}{anyway:>12}'
+                  f'{time.perf_counter() - start:>9.1f}', flush=True)
+
+
+def print_temporal_failures(frames: int, seed: int, noise: DetectionNoise, modes) -> None:
+    """Each failure mode's scene with a person walking, at 50 fps: N-MPJPE without and with
+    the temporal stage (see the module)."""
+    fps = 50.0
+    print(f'\ntemporal smoothing per failure mode ({frames} frames at {fps:.0f} fps, a person '
+          'walking where the failure mode has the free motion; label N-MPJPE mm without -> '
+          'with, window '
+          f'{window_frames_of(TemporalOptions().smoothing_window_s, fps)} frames)')
+    header = f"{'failure mode':<20}{'pooled plain':>18}{'pooled robust':>18}{'robust + mode':>18}"
+    print(header)
+    print('-' * len(header))
+    for mode in modes:
+        scene_options, robust_options = FAILURE_MODES[mode]
+        scene_options = dict(dict(noise=noise, action='walking'), **scene_options)
+        scene = make_scene(frames, 4, seed=seed, fps=fps, **scene_options)
+        intrinsics, distortion = scene.intrinsics, scene.distortion
+        if mode == 'unknown_intrinsics':
+            intrinsics = np.stack([pinhole_from_image_size(c.width, c.height)
+                                   for c in scene.cameras])
+            distortion = None
+        cells = []
+        for options in (dict(mode='pooled'), dict(mode='robust'), robust_options or None):
+            if options is None:
+                cells.append('-')
+                continue
+            options = dict(options)
+            session = scene.session if options.pop('session', None) == 'scene' else None
+            pair = [n_mpjpe_mm(labels.keypoints_3d, labels.valid, scene.joints_camera[0])
+                    for labels in (make_pseudo_labels(scene.keypoints_2d, intrinsics, distortion,
+                                                      session=session, fps=given,
+                                                      options=LabelOptions.from_flat(**options))
+                                   for given in (None, fps))]
+            cells.append(f'{pair[0]:.1f} -> {pair[1]:.1f}')
+        print(f'{mode:<20}' + ''.join(f'{cell:>18}' for cell in cells), flush=True)
 
 
 def print_thresholds(rows, true_offsets) -> None:

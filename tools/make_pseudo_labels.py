@@ -6,7 +6,8 @@
 
 IN.npz: ``keypoints_2d`` (V, F, J, 3) pixels + score, ``intrinsics`` (V, 3, 3) and optional
 ``distortion`` (V, 4|5|8), ``image_size`` (V, 2), ``joint_names`` (J,), ``session`` (F,) and
-``take`` (F,) (frame offsets never pair frames of two takes). OUT.npz:
+``take`` (F,) (frame offsets never pair frames of two takes) and ``fps`` (with it or ``--fps``,
+the labels of pooled modes are smoothed over time inside each take; without, they are not). OUT.npz:
 ``keypoints_3d`` (F, J, 3) in the reference camera (unit: the distance from the reference camera
 to the scale view's camera), ``valid`` (F, J), ``rotations``, ``translations``, the status
 arrays with their names and the quality scores (README: "Pseudo-label quality"). Prints a
@@ -54,6 +55,8 @@ def print_summary(summary: dict, output: str) -> None:
     for key in ('frame_status', 'view_status', 'joint_status'):
         counts = ', '.join(f'{name}: {count}' for name, count in summary[key].items())
         print(f'  {key.replace("_", " ")}: {counts}')
+    if 'temporal' in summary:
+        print(f"  {summary['temporal']['note']}")
     for session in summary['sessions']:
         print_session(session, len(summary['sessions']) > 1)
 
@@ -129,6 +132,7 @@ def main():
         options.robust.refine_focal = True
     labels = make_pseudo_labels(data['keypoints_2d'], intrinsics, distortion,
                                 session=data.get('session'), take=data.get('take'),
+                                fps=data.get('fps'),
                                 options=options,
                                 workers=args.workers, progress=lambda items: tqdm(
                                     items, desc='sessions' if LABEL_MODES[options.mode].pooled

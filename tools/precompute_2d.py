@@ -23,11 +23,14 @@ with MMPose's ``convert_keypoint_definition``), ``intrinsics``, ``distortion``, 
 ``camera_names``, ``joint_names``, ``image_names`` (V, F) ('' where a sequence lacks the camera:
 its entries NaN with score 0), ``session`` (F,) (Human3.6M: the subject number; MPI-INF-3DHP:
 100 x subject + sequence, test sequence TSn: n; ``--session-per-folder``: the session folder's
-index in sorted order) and, in annotation layouts, ``take`` (F,) (the frame's sequence), ready
-for ``tools/make_pseudo_labels.py`` and the multi-view datasets. The checkpoint is a local path: nothing is downloaded.
+index in sorted order) and, in annotation layouts, ``take`` (F,) (the frame's sequence) and
+``fps`` when the annotation's folder names the frame rate (MMPose's ``annotation_body3d/fps10``),
+ready for ``tools/make_pseudo_labels.py`` and the multi-view datasets. The checkpoint is a local
+path: nothing is downloaded.
 """
 import argparse
 import os.path as osp
+import re
 
 import numpy as np
 
@@ -162,6 +165,13 @@ def folder_cameras(args, views: dict, image_paths: np.ndarray):
     return intrinsics, distortion, np.array(sizes)
 
 
+def annotation_fps(ann_path: str):
+    """The frame rate that the annotation's folder names (``.../fps10/h36m_train.npz``: 10.0,
+    the folders of MMPose's ``preprocess_h36m.py``), or None."""
+    match = re.fullmatch(r'fps(\d+(?:\.\d+)?)', osp.basename(osp.dirname(osp.abspath(ann_path))))
+    return float(match.group(1)) if match and float(match.group(1)) > 0 else None
+
+
 def capture_views(args) -> dict:
     """The frames of the capture: ``annotation_views`` or ``folder_views`` plus ``image_paths``
     (V, F), ``boxes`` (V, F, 4) or None, ``intrinsics``, ``distortion`` and ``image_size`` (V, 2)
@@ -174,6 +184,7 @@ def capture_views(args) -> dict:
             views['boxes'] = None
         if not views['image_size'].all():
             views['image_size'] = None
+        views['fps'] = annotation_fps(views['ann_path'])
     else:
         views = folder_views(args.folder, args.session_per_folder)
         image_root = args.folder
@@ -209,6 +220,8 @@ def keypoints_file(keypoints: np.ndarray, views: dict) -> dict:
     for key in ('image_size', 'session', 'take'):
         if views.get(key) is not None:
             out[key] = views[key]
+    if views.get('fps') is not None:
+        out['fps'] = np.float64(views['fps'])
     return out
 
 

@@ -71,6 +71,11 @@ class PseudoLabels:
             (per-frame mode).
         ransac_threshold_px, outlier_threshold_px: (S,) the thresholds used, in pixels.
 
+    Temporal smoothing (:mod:`.temporal`; None in labels made without it):
+        fps: frames per second of the rows (NaN: unknown). smoothing_window_frames: the window
+            each joint's trajectory was smoothed over (1: not smoothed). smoothing_order: the
+            degree of the local polynomial.
+
     Quality scores (see the README's "Pseudo-label quality"):
         frame_view_error_px: (F, V) median distance in pixels between a view's confident
             joints and the labels' reprojection into that view; NaN where the view has none.
@@ -117,6 +122,9 @@ class PseudoLabels:
     sync_evidence: Optional[np.ndarray] = None
     focal_sigma_px: Optional[np.ndarray] = None
     focal_determined: Optional[np.ndarray] = None
+    fps: Optional[float] = None
+    smoothing_window_frames: Optional[int] = None
+    smoothing_order: Optional[int] = None
 
     def as_dict(self) -> dict:
         """Arrays for ``np.savez`` (with the status names, so the file explains itself)."""
@@ -148,8 +156,33 @@ class PseudoLabels:
             view_status=counts(self.view_status, ViewStatus.names()),
             sync_applied=bool(self.sync_applied),
             flagged_views=[int(v) for v in np.flatnonzero(self.view_flagged.any(axis=0))],
+            **self._temporal_summary(),
             sessions=[self._session_summary(s) for s in range(len(self.session_ids))],
         )
+
+    def _temporal_summary(self) -> dict:
+        """Whether and over which window the labels were smoothed over time, with a sentence
+        saying so (empty for labels without these fields)."""
+        if self.smoothing_window_frames is None:
+            return {}
+        fps = None if not np.isfinite(self.fps) else float(self.fps)
+        frames = int(self.smoothing_window_frames)
+        if frames > 1:
+            note = (f'labels smoothed over time: {frames} frames ({frames / fps:.3g} s at '
+                    f'{fps:g} fps), polynomial degree {self.smoothing_order}, inside each take')
+        elif fps is None:
+            note = ("labels not smoothed over time: the frame rate is unknown (give --fps, or "
+                    "'fps' in the keypoints file)")
+        elif not _pooled(self.mode):
+            note = (f'labels not smoothed over time: {self.mode} mode (every frame has its own '
+                    'cameras)')
+        else:
+            note = (f'labels not smoothed over time: at {fps:g} fps the window '
+                    '(--smoothing-window-s) is 0 or holds no more frames than the polynomial '
+                    'has coefficients')
+        return dict(temporal=dict(fps=fps, window_frames=frames,
+                                  window_s=None if fps is None or frames == 1 else frames / fps,
+                                  order=int(self.smoothing_order), note=note))
 
     def _focal_summary(self, index: int, view: int) -> dict:
         """Whether the detections determine a view's focal, and its uncertainty when refined
@@ -219,6 +252,12 @@ class PseudoLabels:
                     ransac_threshold_px=number(self.ransac_threshold_px[index]),
                     outlier_threshold_px=number(self.outlier_threshold_px[index]),
                     views=views, frame_quality=quality, rig_changes=changes)
+
+
+def _pooled(mode: str) -> bool:
+    """Whether a label mode estimates one rig per session (unknown modes: True)."""
+    from .label_modes import LABEL_MODES          # the registry sits above this module
+    return getattr(LABEL_MODES.get(mode), 'pooled', True)
 
 
 def combine_sessions(parts, session, session_ids, num_frames, reference_view, mode,

@@ -14,7 +14,10 @@ The pipeline (one call, :func:`make_pseudo_labels`), per recording session:
 5. confidence-weighted multi-view DLT of every joint of every frame at once, dropping a
    joint's worst view while its reprojection error exceeds the outlier threshold, and joints
    no two views see under a wide enough angle (:func:`triangulate_labels`);
-6. statuses and quality scores (:mod:`.statuses`, :mod:`.label_quality`).
+6. statuses and quality scores (:mod:`.statuses`, :mod:`.label_quality`);
+7. with a known frame rate, each joint's trajectory is smoothed over a short window inside
+   each take and run of valid frames (:mod:`.temporal`); the quality scores of step 6 are
+   those of the triangulated labels.
 
 Convention:
     3D points are in the reference camera's frame (x right, y down, z forward). The unit is
@@ -38,6 +41,7 @@ from .observations import Observations, check_multiview_inputs, check_session, o
 from .parallel import frame_chunks, thread_map
 from .statuses import FrameStatus, JointStatus
 from .synchronization import FrameOffsets, estimate_frame_offsets, shift_frames, shifted_frames
+from .temporal import smooth_trajectories, window_frames_of
 from .triangulation import robust_triangulation_errors, triangulation_angle_deg
 
 
@@ -53,7 +57,8 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
                        options: Optional[LabelOptions] = None,
                        progress: Optional[Callable[[Iterable], Iterable]] = None,
                        workers: Optional[int] = None,
-                       take: Optional[np.ndarray] = None) -> PseudoLabels:
+                       take: Optional[np.ndarray] = None,
+                       fps: Optional[float] = None) -> PseudoLabels:
     """Pseudo-3D labels of the reference view from the 2D poses of all views.
 
     Args:
@@ -74,6 +79,10 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
             session (a Human3.6M sequence). Frame offsets are estimated per session and applied
             within each take; no frame is paired with a frame of another take (those are
             outside the recording: ``image_frame`` -1). None: each session is one take.
+        fps: optional frames per second of the rows (consecutive rows of a take are
+            ``1 / fps`` seconds apart); ``options.temporal.fps`` overrides it. With a frame
+            rate, the labels are smoothed over ``options.temporal.smoothing_window_s`` seconds
+            inside each take (:mod:`.temporal`); None: no smoothing.
 
     Returns:
         PseudoLabels; failures are flagged in the status arrays, never raised.
@@ -90,6 +99,14 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
         raise ValueError(f'flip_pairs must index {num_joints} joints, got {flip_pairs}')
     session = check_session(session, num_frames)
     take = check_take(take, num_frames)
+    fps = check_fps(fps) if options.temporal.fps is None else float(options.temporal.fps)
+    window_frames = window_frames_of(options.temporal.smoothing_window_s, fps)
+    if (window_frames <= options.temporal.smoothing_order + 1       # an interpolation
+            or not LABEL_MODES[options.mode].pooled):
+        # per frame, each frame has its own cameras: its label's error is mostly that frame's
+        # camera error, a distortion of the whole pose that smoothing spreads to its
+        # neighbours (worse at every window: benchmark_pseudo_labels.py --tables temporal)
+        window_frames = 1
     session_ids = np.unique(session)
     frames = [np.flatnonzero(session == session_id) for session_id in session_ids]
     if workers is None:
@@ -102,14 +119,19 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
             'fork' if 'fork' in multiprocessing.get_all_start_methods() else 'spawn')
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             futures = [pool.submit(label_session, keypoints_2d[:, _as_slice(part)], intrinsics,
-                                   distortion, options, _as_is, take[part]) for part in frames]
+                                   distortion, options, _as_is, take[part], window_frames)
+                       for part in frames]
             labels = [future.result() for future in progress(futures)]
     else:
         labels = [label_session(keypoints_2d[:, _as_slice(part)], intrinsics, distortion, options,
-                                progress, take[part]) for part in frames]
-    return combine_sessions(list(zip(frames, labels)), session, session_ids, num_frames,
-                            options.reference_view, options.mode,
-                            options.synchronization.sync == 'apply')
+                                progress, take[part], window_frames) for part in frames]
+    labels = combine_sessions(list(zip(frames, labels)), session, session_ids, num_frames,
+                              options.reference_view, options.mode,
+                              options.synchronization.sync == 'apply')
+    labels.fps = np.nan if fps is None else fps
+    labels.smoothing_window_frames = window_frames
+    labels.smoothing_order = int(options.temporal.smoothing_order)
+    return labels
 
 
 def _as_slice(frames: np.ndarray):
@@ -136,12 +158,24 @@ def check_take(take: Optional[np.ndarray], num_frames: int) -> np.ndarray:
     return take.astype(np.int64)
 
 
+def check_fps(fps) -> Optional[float]:
+    """The frame rate as a positive float (None stays None); the error names the value."""
+    if fps is None:
+        return None
+    value = np.asarray(fps)
+    if value.shape != () or value.dtype.kind not in 'iuf' or not (np.isfinite(value)
+                                                                   and value > 0):
+        raise ValueError(f'fps must be one positive number (frames per second), got {fps!r}')
+    return float(value)
+
+
 def label_session(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
                   distortion: Optional[np.ndarray], options: LabelOptions,
                   progress: Callable[[Iterable], Iterable],
-                  take: Optional[np.ndarray] = None) -> PseudoLabels:
+                  take: Optional[np.ndarray] = None, window_frames: int = 1) -> PseudoLabels:
     """:func:`make_pseudo_labels` of one recording session (per-session arrays with S = 1);
-    ``take`` (F,): the take of each of its frames (None: one take)."""
+    ``take`` (F,): the take of each of its frames (None: one take); ``window_frames``: the
+    temporal smoothing's window in frames (1: none)."""
     num_views, num_frames, num_joints, _ = keypoints_2d.shape
     mode = LABEL_MODES[options.mode]
     focal = intrinsics[:, [0, 1], [0, 1]].mean(axis=1)                   # (V,)
@@ -165,6 +199,10 @@ def label_session(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
     measured_focal = focal                           # the pixels the noise was measured in
     focal = focal * rig.focal_scale
     labels = triangulate_labels(rig, observations.finite, focal, thresholds, options)
+    if window_frames > 1:
+        labels['keypoints_3d'] = smooth_labels(labels['keypoints_3d'], labels['valid'],
+                                               labels['scale_view'], take, window_frames,
+                                               options.temporal.smoothing_order)
     used_intrinsics = intrinsics.copy()
     used_intrinsics[:, :2, :2] *= rig.focal_scale[:, None, None]
     per_session = dict(
@@ -189,6 +227,18 @@ def label_session(keypoints_2d: np.ndarray, intrinsics: np.ndarray,
                         session_ids=np.zeros(1, np.int64),
                         sync_applied=options.synchronization.sync == 'apply',
                         **labels, **per_session)
+
+
+def smooth_labels(keypoints_3d: np.ndarray, valid: np.ndarray, scale_view: np.ndarray,
+                  take: Optional[np.ndarray], window_frames: int, order: int) -> np.ndarray:
+    """(F, J, 3) labels smoothed over time (:func:`.temporal.smooth_trajectories`) inside each
+    take and each stretch of frames with one unit: in pooled modes the unit is the session's,
+    in per-frame mode the distance to the frame's scale view (``scale_view`` (F,)), the same
+    physical distance while the scale view stays the same."""
+    take = np.zeros(len(valid), np.int64) if take is None else take
+    segment = np.unique(np.stack([take, scale_view]), axis=1, return_inverse=True)[1]
+    return smooth_trajectories(keypoints_3d, valid, window_frames, order,
+                               segment=segment.reshape(-1))
 
 
 def synchronize(keypoints_2d: np.ndarray, intrinsics: np.ndarray,

@@ -20,7 +20,9 @@ and ``T`` (3, 1) camera centre in metres (``x_cam = R^T (x_world - T)``), ``f``,
 pixels, ``k`` (3, 1) and ``p`` (2, 1) distortion in OpenCV's order, ``w``, ``h``, ``name``, ``id``.
 Every subject is a recording session with the rig set up again (cameras moved by a few degrees
 and centimetres, as Human3.6M's per-subject calibrations): the multi-view 2D files carry
-``session`` (F,) = the subject's number, and the labels pool each session on its own.
+``session`` (F,) = the subject's number, and the labels pool each session on its own; ``take``
+(F,) = the index of the frame's (subject, sequence) in sorted order (as ``precompute_2d.py``)
+and ``fps`` = the annotation's frame rate.
 As in the real test split (S11's Directions has no video of camera 54138969), a sequence may
 lack a camera (``missing_cameras``): it has neither images nor annotation rows of that camera,
 and its multi-view 2D entries of that view are NaN with score 0 and image name ''.
@@ -233,7 +235,10 @@ def make_synthetic_dataset(out_dir: str, frames: int = 400, num_cameras: int = 4
                  image_size=np.array([[c.width, c.height] for c in base_rig]),
                  camera_names=np.array(ids), joint_names=np.array(JOINT_NAMES),
                  session=np.concatenate([np.full(names[k].shape[1], int(k[0][1:]))
-                                         for k in sequences]))
+                                         for k in sequences]),
+                 take=np.concatenate([np.full(names[k].shape[1], index)
+                                      for index, k in enumerate(sequences)]),
+                 fps=np.float64(fps))
         per_split[split] = dict(subjects=list(split_subjects), rows=len(annotation['imgname']),
                                 frames=sum(n.shape[1] for n in names.values()))
         if split == 'train':

@@ -78,6 +78,11 @@ def test_detections_follow_the_documented_error_model(tmp_path):
     clean = data['part'][[row[n] for n in names.ravel()], :, :2].reshape(names.shape + (17, 2))
     detections = multiview['keypoints_2d']
     assert detections.shape == names.shape + (17, 3)
+    assert multiview['fps'] == 10.0
+    # one take per (subject, sequence), in the sorted order of precompute_2d.py
+    sequences = [n.split('/')[1].split('.')[0] for n in names[1]]
+    np.testing.assert_array_equal(
+        multiview['take'], np.unique(np.array(sequences), return_inverse=True)[1].ravel())
     scores = detections[..., 2]
     error = np.linalg.norm(detections[..., :2] - clean, axis=-1)
     missing = np.isnan(detections[..., 0]).all(-1)
