@@ -381,3 +381,17 @@ def test_a_sequence_without_a_camera_is_kept_with_that_view_missing(tiny_dataset
     assert "'views their sequence lacks': 2" in result.stdout + result.stderr
     model = load_multiview_keypoints(str(detected))
     assert (model['keypoints_2d'][0, lacking, :, 2] == 0).all()
+
+
+def test_frame_rate_from_the_annotation_folder_or_the_intrinsics_file(tmp_path):
+    tool = _load_tool()
+    assert tool.annotation_fps('data/h36m/annotation_body3d/fps50/h36m_test.npz') == 50.0
+    assert tool.annotation_fps('data/3dhp/annotations/mpi_inf_3dhp_train.npz') is None
+    np.savez(tmp_path / 'calibration.npz', intrinsics=np.stack([np.eye(3)] * 2),
+             fps=np.float64(20))
+    assert tool.calibration_fps(str(tmp_path / 'calibration.npz')) == 20.0
+    np.savez(tmp_path / 'none.npz', intrinsics=np.stack([np.eye(3)] * 2))
+    assert tool.calibration_fps(str(tmp_path / 'none.npz')) is None
+    np.savez(tmp_path / 'bad.npz', intrinsics=np.stack([np.eye(3)] * 2), fps=np.float64(-1))
+    with pytest.raises(ValueError, match=r"bad\.npz: key 'fps' must be one positive number"):
+        tool.calibration_fps(str(tmp_path / 'bad.npz'))

@@ -60,6 +60,9 @@ def test_kept_frames_are_written_in_the_folder_layout(videos, tmp_path, capsys):
         assert calibration['camera_names'].tolist() == ['camera1', 'camera2']
         assert calibration['image_size'].tolist() == [[64, 64], [64, 64]]
         assert calibration['intrinsics'][0, 0, 0] == 64 and bool(calibration['intrinsics_guessed'])
+        # one frame in 3 of the videos' rate: the rate of the kept frames
+        rate = cv2.VideoCapture(str(videos['video_paths'][0])).get(cv2.CAP_PROP_FPS)
+        assert float(calibration['fps']) == pytest.approx(rate / 3)
     assert 'wrote 3 frames x 2 cameras' in capsys.readouterr().out
 
 

@@ -24,8 +24,8 @@ with MMPose's ``convert_keypoint_definition``), ``intrinsics``, ``distortion``, 
 its entries NaN with score 0), ``session`` (F,) (Human3.6M: the subject number; MPI-INF-3DHP:
 100 x subject + sequence, test sequence TSn: n; ``--session-per-folder``: the session folder's
 index in sorted order) and, in annotation layouts, ``take`` (F,) (the frame's sequence) and
-``fps`` when the annotation's folder names the frame rate (MMPose's ``annotation_body3d/fps10``),
-ready for ``tools/make_pseudo_labels.py`` and the multi-view datasets. The checkpoint is a local
+``fps`` when the annotation's folder names the frame rate (MMPose's ``annotation_body3d/fps10``)
+or the ``--intrinsics`` file holds it (``prepare_videos.py`` writes the frames' rate), ready for ``tools/make_pseudo_labels.py`` and the multi-view datasets. The checkpoint is a local
 path: nothing is downloaded.
 """
 import argparse
@@ -172,6 +172,20 @@ def annotation_fps(ann_path: str):
     return float(match.group(1)) if match and float(match.group(1)) > 0 else None
 
 
+def calibration_fps(path: str):
+    """The frame rate an intrinsics file records (``fps``, written by ``prepare_videos.py``), or
+    None; the error names the file and the key."""
+    from epipolar_plugin.fileio import load_npz
+    value = load_npz(path, (), 'intrinsics file').get('fps')
+    if value is None:
+        return None
+    if value.shape != () or value.dtype.kind not in 'iuf' or not (np.isfinite(value)
+                                                                   and value > 0):
+        raise ValueError(f"{path}: key 'fps' must be one positive number (frames per second), "
+                         f'got {value!r}')
+    return float(value)
+
+
 def capture_views(args) -> dict:
     """The frames of the capture: ``annotation_views`` or ``folder_views`` plus ``image_paths``
     (V, F), ``boxes`` (V, F, 4) or None, ``intrinsics``, ``distortion`` and ``image_size`` (V, 2)
@@ -194,6 +208,7 @@ def capture_views(args) -> dict:
     if args.layout is None:
         views['intrinsics'], views['distortion'], views['image_size'] = folder_cameras(
             args, views, views['image_paths'])
+        views['fps'] = calibration_fps(args.intrinsics) if args.intrinsics else None
     if args.boxes:
         views['boxes'] = load_boxes(args.boxes, *views['image_names'].shape)
     if args.det_config:

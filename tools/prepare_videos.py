@@ -7,7 +7,9 @@ Writes ``ROOT/<camera>/<frame>.jpg`` (camera = the video's file stem, frame = th
 in the video, zero-padded), the layout ``tools/precompute_2d.py --folder ROOT`` and
 ``MultiViewFolderDataset`` read, and ``ROOT/intrinsics.npz`` beside the frames: ``intrinsics``
 (V, 3, 3), ``distortion`` (V, 5), ``image_size`` (V, 2) (width, height), ``camera_names`` (V,)
-in the sorted order of the camera folders, and ``intrinsics_guessed`` (bool). The videos must
+in the sorted order of the camera folders, ``intrinsics_guessed`` (bool) and ``fps``, the rate of
+the kept frames (the videos' divided by ``--every``), which ``precompute_2d.py --intrinsics``
+copies into the keypoints file. The videos must
 start at the same instant and have the same frame rate (a difference is an error naming the
 files); videos of different lengths are reported and trimmed to the shortest. Frames are
 decoded in order with mmcv's ``VideoReader`` (OpenCV), so no frame is lost to inexact seeking.
@@ -180,8 +182,10 @@ def main(argv=None):
         raise SystemExit(f'no frames to keep: --start {args.start} is past the shortest video')
     folders = prepare_folders(args.out, list(readers))
     written = extract_frames(readers, folders, frames, args.jpeg_quality)
-    save_npz(osp.join(args.out, 'intrinsics.npz'), cameras, compressed=False)
     fps = next(iter(readers.values())).fps
+    if fps > 0:                       # containers without a frame rate say 0
+        cameras['fps'] = np.float64(fps / args.every)
+    save_npz(osp.join(args.out, 'intrinsics.npz'), cameras, compressed=False)
     origin = 'guessed' if args.guess_intrinsics else 'given'
     print(f'wrote {written} frames x {len(readers)} cameras (videos at {fps:g} fps; from frame '
           f'{args.start}, one in {args.every}) to {args.out}/<camera>/ and '
