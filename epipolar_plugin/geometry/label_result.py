@@ -132,6 +132,10 @@ class PseudoLabels:
         out['reference_view'] = np.int64(self.reference_view)
         out['mode'] = np.str_(self.mode)
         out['sync_applied'] = np.bool_(self.sync_applied)
+        for key, kind in (('fps', np.float64), ('smoothing_window_frames', np.int64),
+                          ('smoothing_order', np.int64)):
+            if key in out:
+                out[key] = kind(out[key])
         out['view_status_names'] = np.array(ViewStatus.names())
         out['frame_status_names'] = np.array(FrameStatus.names())
         out['joint_status_names'] = np.array(JointStatus.names())
