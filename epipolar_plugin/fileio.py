@@ -14,7 +14,7 @@ from typing import Optional
 
 import numpy as np
 
-from .geometry import PseudoLabels, check_multiview_inputs, check_session
+from .labels import PseudoLabels, check_multiview_inputs, check_session
 
 
 TEMPORARY_MARK = '.tmp'   # temporaries are '.<stem>.<random>.tmp<extension>' beside the file

@@ -5,7 +5,7 @@ import pytest
 
 from epipolar_plugin.evaluation import fit_pose_clusters, save_pose_clusters
 from epipolar_plugin.fileio import load_multiview_keypoints, save_pseudo_labels
-from epipolar_plugin.geometry import make_pseudo_labels
+from epipolar_plugin.labels import make_pseudo_labels
 from epipolar_plugin.synthetic import JOINT_NAMES, make_synthetic_dataset
 from .helpers import ANN
 

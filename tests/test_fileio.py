@@ -117,7 +117,7 @@ def test_label_sessions_must_be_sorted_and_unique(tmp_path):
     """Each label's session is found by a sorted search of session_ids: unsorted ids would
     give labels another session's intrinsics without any error."""
     from epipolar_plugin.fileio import load_pseudo_labels_for, save_pseudo_labels
-    from epipolar_plugin.geometry import make_pseudo_labels
+    from epipolar_plugin.labels import make_pseudo_labels
     scene = make_scene(20, 3, seed=1)
     session = np.repeat([5, 9], 10)
     labels = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion,

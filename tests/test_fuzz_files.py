@@ -29,9 +29,9 @@ from epipolar_plugin.evaluation import load_pose_clusters, save_pose_clusters
 from epipolar_plugin.fileio import (load_boxes, load_calibration, load_camera_params,
                                     load_multiview_keypoints, load_predictions,
                                     load_pseudo_labels_for)
-from epipolar_plugin.geometry import (LABEL_MODES, LabelOptions, flip_pairs_from_names,
-                                      make_pseudo_labels)
-from epipolar_plugin.geometry.swaps import flip_permutation
+from epipolar_plugin.labels import (LABEL_MODES, LabelOptions, flip_pairs_from_names,
+                                    make_pseudo_labels)
+from epipolar_plugin.labels.swaps import flip_permutation
 from epipolar_plugin.synthetic import JOINT_NAMES, make_scene
 from .helpers import ANN, ROOT
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from epipolar_plugin.fileio import load_pseudo_labels_for, save_pseudo_labels
-from epipolar_plugin.geometry import LabelOptions, make_pseudo_labels
+from epipolar_plugin.labels import LabelOptions, make_pseudo_labels
 from epipolar_plugin.synthetic import make_scene
 
 

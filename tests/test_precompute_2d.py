@@ -188,8 +188,8 @@ def mmpose_layout_only(tiny_dataset, tmp_path_factory):
 def test_from_annotation_writes_the_annotation_2d_without_a_model(mmpose_layout_only):
     """--from-annotation: the annotation's exact 2D, score 1, session = subject; no model, no
     image read; then the pseudo labels from it match the 3D ground truth."""
-    from epipolar_plugin.geometry import (LabelOptions, make_pseudo_labels, mean_joint_error,
-                                          root_centre, scale_align)
+    from epipolar_plugin.geometry import mean_joint_error, root_centre, scale_align
+    from epipolar_plugin.labels import LabelOptions, make_pseudo_labels
     root = mmpose_layout_only
     out = root / 'annotation_body3d' / 'fps10' / 'h36m_train_multiview_2d.npz'
     result = run_tool('--from-annotation', '--h36m', str(root), '--ann-file',
@@ -227,7 +227,7 @@ def test_from_annotation_feeds_the_h36m_config(mmpose_layout_only, tmp_path):
     from mmpose.registry import DATASETS
     import epipolar_plugin  # noqa: F401
     from epipolar_plugin.fileio import save_pseudo_labels
-    from epipolar_plugin.geometry import LabelOptions, make_pseudo_labels
+    from epipolar_plugin.labels import LabelOptions, make_pseudo_labels
     root = mmpose_layout_only
     annotations = root / 'annotation_body3d' / 'fps10'
     out = annotations / 'h36m_train_multiview_2d.npz'
@@ -255,7 +255,7 @@ def test_mpi_inf_3dhp_layout_end_to_end(tiny_dataset, tiny_2d_model, tmp_path):
     keypoints file (session = 100 x subject + sequence), and the 3DHP dataset reads it."""
     from epipolar_plugin.datasets import MultiViewMPIINF3DHPDataset
     from epipolar_plugin.fileio import save_pseudo_labels
-    from epipolar_plugin.geometry import LabelOptions, make_pseudo_labels
+    from epipolar_plugin.labels import LabelOptions, make_pseudo_labels
     root, _ = tiny_dataset
     h36m = write_mpi_inf_3dhp_layout(root, tmp_path, images=True)
     model_file = tmp_path / 'annotations' / 'model_2d.npz'

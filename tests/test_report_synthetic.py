@@ -58,7 +58,7 @@ def test_a_view_off_by_one_image_is_a_large_error(data_root):
 
 def test_test_split_pictures_skip_views_that_a_sequence_lacks(data_root):
     from epipolar_plugin.fileio import save_pseudo_labels
-    from epipolar_plugin.geometry import make_pseudo_labels
+    from epipolar_plugin.labels import make_pseudo_labels
     keypoints = load_multiview_keypoints(str(data_root / ANN / 'h36m_test_multiview_2d.npz'))
     save_pseudo_labels(str(data_root / ANN / 'h36m_test_pseudo_labels.npz'),
                        make_pseudo_labels(keypoints['keypoints_2d'], keypoints['intrinsics'],

@@ -76,13 +76,14 @@ import time
 import cv2
 import numpy as np
 
-from epipolar_plugin.geometry import (LabelOptions, make_pseudo_labels, mean_joint_error,
-                                      normalized_to_pixel, pinhole_from_image_size,
-                                      pixel_to_normalized, procrustes_align, root_centre,
-                                      rotation_angle_deg, scale_align)
-from epipolar_plugin.geometry.label_options import RobustOptions, TemporalOptions
-from epipolar_plugin.geometry.pseudo_labels import smooth_labels
-from epipolar_plugin.geometry.temporal import window_frames_of
+from epipolar_plugin.geometry import (mean_joint_error, normalized_to_pixel,
+                                      pinhole_from_image_size, pixel_to_normalized,
+                                      procrustes_align, root_centre, rotation_angle_deg,
+                                      scale_align)
+from epipolar_plugin.labels import LabelOptions, make_pseudo_labels
+from epipolar_plugin.labels.label_options import RobustOptions, TemporalOptions
+from epipolar_plugin.labels.pseudo_labels import smooth_labels
+from epipolar_plugin.labels.temporal import window_frames_of
 from epipolar_plugin.synthetic import DetectionNoise, DetectorFailures, FacingPair, make_scene
 
 #: The thresholds of earlier versions, in pixels of the images.

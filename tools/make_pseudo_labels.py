@@ -10,8 +10,9 @@ IN.npz: ``keypoints_2d`` (V, F, J, 3) pixels + score, ``intrinsics`` (V, 3, 3) a
 the labels of pooled modes are smoothed over time inside each take; without, they are not). OUT.npz:
 ``keypoints_3d`` (F, J, 3) in the reference camera (unit: the distance from the reference camera
 to the scale view's camera), ``valid`` (F, J), ``rotations``, ``translations``, the status
-arrays with their names and the quality scores (README: "Pseudo-label quality"). Prints a
-one-screen summary with a per-view quality table; OUT_summary.json has the same.
+arrays with their names and the quality scores (docs/pseudo_labels.md, "Pseudo-label
+quality"). Prints a one-screen summary with a per-view quality table; OUT_summary.json has the
+same.
 """
 import argparse
 import json
@@ -20,10 +21,11 @@ import numpy as np
 from tqdm import tqdm
 
 from epipolar_plugin.fileio import atomic_output, load_multiview_keypoints, save_pseudo_labels
-from epipolar_plugin.geometry import (LABEL_MODES, add_label_arguments, make_pseudo_labels,
-                                      options_from_args, pinhole_from_image_size)
-from epipolar_plugin.geometry.pseudo_labels import MIN_PARALLEL_FRAMES
-from epipolar_plugin.geometry.swaps import resolve_flip_pairs
+from epipolar_plugin.geometry import pinhole_from_image_size
+from epipolar_plugin.labels import (LABEL_MODES, add_label_arguments, make_pseudo_labels,
+                                    options_from_args)
+from epipolar_plugin.labels.pseudo_labels import MIN_PARALLEL_FRAMES
+from epipolar_plugin.labels.swaps import resolve_flip_pairs
 
 
 def parse_args():
@@ -109,7 +111,8 @@ def print_session(session: dict, several: bool) -> None:
 def print_flags(summary: dict) -> None:
     if summary['flagged_views']:
         print(f"  flagged views {summary['flagged_views']}: their detections disagree with the "
-              "other views in many frames; see the README (Pseudo-label quality) for what to do")
+              "other views in many frames; see docs/pseudo_labels.md, 'What to do when a camera "
+              "is flagged'")
 
 
 def main():

@@ -16,6 +16,7 @@ points, collinear points, zero baseline), a robust non-linear refinement over ma
 batch (``recoverPose`` solves one SVD per point and pose: 4x slower on thousands of points).
 """
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 import cv2
 import numpy as np
@@ -23,10 +24,32 @@ from scipy.optimize import least_squares
 from scipy.spatial.transform import Rotation
 
 from .statistics import all_last, finite_last
-from .statuses import ViewStatus
 from .triangulation import triangulate_dlt, view_depths
 
 MIN_SOLVER_POINTS = 5
+
+
+class Status(IntEnum):
+    """A status code whose name (lower case) is what files and summaries show."""
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def names(cls) -> tuple:
+        """The names in code order: ``names()[code]`` is the name of ``code``."""
+        return tuple(str(member) for member in cls)
+
+
+class PoseStatus(Status):
+    """Why a relative pose could not be estimated (:class:`RelativePose`); ordered by how far
+    the estimate got."""
+    OK = 0
+    TOO_FEW_POINTS = 1
+    COLLINEAR = 2
+    DEGENERATE = 3
+    ZERO_BASELINE = 4
+    CHEIRALITY = 5
 
 
 @dataclass
@@ -36,7 +59,7 @@ class RelativePose:
     Attributes:
         rotation: (3, 3) rotation R, identity when the estimate failed.
         translation: (3,) unit translation direction t, zeros when the estimate failed.
-        status: ``ViewStatus.OK`` or the reason for the failure.
+        status: ``PoseStatus.OK`` or the reason for the failure.
         inliers: (N,) bool, the correspondences consistent with the pose (RANSAC and
             cheirality); all False when the estimate failed.
         parallax_deg: median angle in degrees between the two rays of an inlier
@@ -44,16 +67,16 @@ class RelativePose:
     """
     rotation: np.ndarray = field(default_factory=lambda: np.eye(3))
     translation: np.ndarray = field(default_factory=lambda: np.zeros(3))
-    status: ViewStatus = ViewStatus.OK
+    status: PoseStatus = PoseStatus.OK
     inliers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     parallax_deg: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return self.status == ViewStatus.OK
+        return self.status == PoseStatus.OK
 
 
-def _failed(status: ViewStatus, num_points: int) -> RelativePose:
+def _failed(status: PoseStatus, num_points: int) -> RelativePose:
     return RelativePose(status=status, inliers=np.zeros(num_points, dtype=bool))
 
 
@@ -118,10 +141,10 @@ def estimate_relative_pose(points_ref: np.ndarray,
     finite = finite_last(points_ref) & finite_last(points_other)
     index = np.flatnonzero(finite)
     if len(index) < max(min_points, MIN_SOLVER_POINTS):
-        return _failed(ViewStatus.TOO_FEW_POINTS, num_points)
+        return _failed(PoseStatus.TOO_FEW_POINTS, num_points)
     p_ref, p_other = points_ref[index], points_other[index]
     if is_collinear(p_ref) or is_collinear(p_other):
-        return _failed(ViewStatus.COLLINEAR, num_points)
+        return _failed(PoseStatus.COLLINEAR, num_points)
 
     sample = np.arange(len(index))
     if 0 < max_ransac_points < len(index):
@@ -132,9 +155,9 @@ def estimate_relative_pose(points_ref: np.ndarray,
                                             method=cv2.USAC_MAGSAC, prob=confidence,
                                             threshold=threshold)
     except cv2.error:
-        return _failed(ViewStatus.DEGENERATE, num_points)
+        return _failed(PoseStatus.DEGENERATE, num_points)
     if essential is None or essential.shape[0] < 3 or not np.all(np.isfinite(essential)):
-        return _failed(ViewStatus.DEGENERATE, num_points)
+        return _failed(PoseStatus.DEGENERATE, num_points)
 
     # The cheirality check (every point triangulated) runs on the RANSAC sample;
     # with several stacked 3x3 candidates (few points) the one with most good points wins.
@@ -150,15 +173,15 @@ def estimate_relative_pose(points_ref: np.ndarray,
         if best is None or num_good > best[0]:
             best = (num_good, rotation, translation, epipolar.sum(), pose_mask)
     if best is None:
-        return _failed(ViewStatus.DEGENERATE, num_points)
+        return _failed(PoseStatus.DEGENERATE, num_points)
     num_good, rotation, translation, num_epipolar, pose_inliers = best
     if num_good < max(min(min_points, len(sample)), 0.5 * num_epipolar):
-        return _failed(ViewStatus.CHEIRALITY, num_points)
+        return _failed(PoseStatus.CHEIRALITY, num_points)
 
     parallax = float(np.median(ray_parallax_deg(s_ref[pose_inliers], s_other[pose_inliers],
                                                 rotation)))
     if parallax < min_parallax_deg:
-        return RelativePose(status=ViewStatus.ZERO_BASELINE,
+        return RelativePose(status=PoseStatus.ZERO_BASELINE,
                             inliers=np.zeros(num_points, dtype=bool),
                             parallax_deg=parallax)
     inliers = np.zeros(num_points, dtype=bool)
@@ -168,7 +191,7 @@ def estimate_relative_pose(points_ref: np.ndarray,
         inliers[index] = sampson_distance(essential_from_pose(rotation, translation), p_ref,
                                           p_other) < threshold**2
     return RelativePose(rotation=rotation, translation=translation / np.linalg.norm(translation),
-                        status=ViewStatus.OK, inliers=inliers, parallax_deg=parallax)
+                        status=PoseStatus.OK, inliers=inliers, parallax_deg=parallax)
 
 
 def recover_pose(essential: np.ndarray, points_ref: np.ndarray, points_other: np.ndarray,
@@ -358,7 +381,7 @@ def refine_relative_pose(pose: RelativePose,
     inliers = np.zeros(len(points_ref), dtype=bool)
     inliers[finite] = sampson_distance(essential_from_pose(rotation, translation),
                                        points_ref[finite], points_other[finite]) < threshold**2
-    return RelativePose(rotation=rotation, translation=translation, status=ViewStatus.OK,
+    return RelativePose(rotation=rotation, translation=translation, status=PoseStatus.OK,
                         inliers=inliers, parallax_deg=pose.parallax_deg)
 
 

@@ -17,7 +17,7 @@ from typing import Tuple
 import numpy as np
 
 from ..geometry.camera import world_to_camera
-from ..geometry.swaps import H36M_FLIP_PAIRS, flip_permutation
+from ..labels.swaps import H36M_FLIP_PAIRS, flip_permutation
 from .skeleton import animate
 
 #: Human3.6M order: (left, right) joint pairs that a swap exchanges.

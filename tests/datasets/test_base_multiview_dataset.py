@@ -11,7 +11,7 @@ from mmpose.registry import DATASETS
 
 from epipolar_plugin.datasets import BaseMultiViewDataset, MultiViewFrame
 from epipolar_plugin.fileio import save_pseudo_labels
-from epipolar_plugin.geometry import make_pseudo_labels
+from epipolar_plugin.labels import make_pseudo_labels
 from epipolar_plugin.synthetic import make_scene
 
 H36M = dict(from_file='configs/_base_/datasets/h36m.py')

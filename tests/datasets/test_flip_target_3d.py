@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from epipolar_plugin.datasets import FlipTarget3D
-from epipolar_plugin.geometry import H36M_FLIP_PAIRS
-from epipolar_plugin.geometry.swaps import flip_permutation
+from epipolar_plugin.labels import H36M_FLIP_PAIRS
+from epipolar_plugin.labels.swaps import flip_permutation
 from mmpose.datasets.transforms import RandomFlip
 
 FLIP_INDICES = flip_permutation(17, H36M_FLIP_PAIRS)

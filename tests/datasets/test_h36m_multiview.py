@@ -4,7 +4,7 @@ import pytest
 
 from epipolar_plugin.datasets import EpipolarPseudoLabel, MultiViewH36MDataset
 from epipolar_plugin.fileio import load_multiview_keypoints, save_pseudo_labels
-from epipolar_plugin.geometry import make_pseudo_labels
+from epipolar_plugin.labels import make_pseudo_labels
 
 ANN = 'annotation_body3d/fps10/'
 

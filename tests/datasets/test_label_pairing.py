@@ -6,7 +6,7 @@ import pytest
 from epipolar_plugin.datasets import EpipolarPseudoLabel, MultiViewFolderDataset
 from epipolar_plugin.datasets.label_pairing import NO_LABEL, LabelPairing, add_pseudo_label
 from epipolar_plugin.fileio import load_pseudo_labels_for, save_pseudo_labels
-from epipolar_plugin.geometry import LabelOptions, make_pseudo_labels
+from epipolar_plugin.labels import LabelOptions, make_pseudo_labels
 from epipolar_plugin.synthetic import DetectorFailures, make_scene
 
 

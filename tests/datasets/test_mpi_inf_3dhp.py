@@ -32,7 +32,7 @@ def test_a_sequence_without_a_camera_gives_each_camera_its_own_target(tiny_datas
     sample gets that camera's detections, intrinsics and label pose, found by name."""
     from epipolar_plugin.apis import annotation_keypoints, annotation_views
     from epipolar_plugin.fileio import save_npz, save_pseudo_labels
-    from epipolar_plugin.geometry import make_pseudo_labels
+    from epipolar_plugin.labels import make_pseudo_labels
     root, _ = tiny_dataset
     write_mpi_inf_3dhp_layout(root, tmp_path, drop=('S1', 'Seq2', 'Cam0'),
                               principal_shift_px=3.0)

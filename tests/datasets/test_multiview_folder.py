@@ -5,7 +5,7 @@ from mmengine.registry import init_default_scope
 
 from epipolar_plugin.datasets import EpipolarPseudoLabel, MultiViewFolderDataset
 from epipolar_plugin.fileio import load_multiview_keypoints, save_pseudo_labels
-from epipolar_plugin.geometry import make_pseudo_labels
+from epipolar_plugin.labels import make_pseudo_labels
 
 KEYPOINTS = 'annotation_body3d/fps10/h36m_test_multiview_2d.npz'
 

@@ -4,7 +4,7 @@ from scipy.spatial.transform import Rotation
 from epipolar_plugin.geometry import (estimate_relative_pose, refine_relative_pose,
                                       rotation_angle_deg)
 from epipolar_plugin.geometry.relative_pose import translation_scale
-from epipolar_plugin.geometry.statuses import ViewStatus
+from epipolar_plugin.labels.statuses import ViewStatus
 
 from .conftest import project
 

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from epipolar_plugin.datasets import FlipTarget3D, ProjectTarget3D
-from epipolar_plugin.geometry import H36M_FLIP_PAIRS, project_points, scale_align
-from epipolar_plugin.geometry.swaps import flip_permutation
+from epipolar_plugin.geometry import project_points, scale_align
+from epipolar_plugin.labels import H36M_FLIP_PAIRS
+from epipolar_plugin.labels.swaps import flip_permutation
 from epipolar_plugin.models import PixelDepthVolumeLabel
 from mmpose.datasets.transforms import GenerateTarget, RandomFlip, TopdownAffine
 

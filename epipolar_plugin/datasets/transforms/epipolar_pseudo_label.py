@@ -5,8 +5,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmpose.registry import TRANSFORMS
-from ...geometry import FrameStatus, LabelOptions, make_pseudo_labels
-from ...geometry.label_modes import single_frame_modes
+from ...labels import FrameStatus, LabelOptions, make_pseudo_labels
+from ...labels.label_modes import single_frame_modes
 
 
 @TRANSFORMS.register_module()
@@ -20,7 +20,7 @@ class EpipolarPseudoLabel(BaseTransform):
       pooled labels of a static rig, the accurate ones) is moved into the reference view's
       camera, ``X_v = R X_ref + t``.
     - a label mode that labels one frame on its own (``'per_frame'``, the paper's route; the
-      list is :func:`epipolar_plugin.geometry.label_modes.single_frame_modes`): computed here
+      list is :func:`epipolar_plugin.labels.label_modes.single_frame_modes`): computed here
       for this frame alone from ``view_keypoints_2d`` (V, J, 3) and ``intrinsics`` /
       ``distortion`` with :func:`epipolar_plugin.geometry.make_pseudo_labels`.
 

@@ -32,7 +32,7 @@ from typing import Callable, Iterable, Optional
 
 import numpy as np
 
-from .label_modes import LABEL_MODES, RigEstimate
+from .label_modes import LABEL_MODES, RigEstimate, validated
 from .label_options import LabelOptions
 from .label_quality import frame_failure, reprojection_quality
 from .label_result import PseudoLabels, combine_sessions
@@ -42,7 +42,7 @@ from .parallel import frame_chunks, thread_map
 from .statuses import FrameStatus, JointStatus
 from .synchronization import FrameOffsets, estimate_frame_offsets, shift_frames, shifted_frames
 from .temporal import smooth_trajectories, window_frames_of
-from .triangulation import robust_triangulation_errors, triangulation_angle_deg
+from ..geometry.triangulation import robust_triangulation_errors, triangulation_angle_deg
 
 
 #: Fewest frames for which independent sessions go to other processes by default (below,
@@ -87,7 +87,7 @@ def make_pseudo_labels(keypoints_2d: np.ndarray,
     Returns:
         PseudoLabels; failures are flagged in the status arrays, never raised.
     """
-    options = (options or LabelOptions()).validate()
+    options = validated(options or LabelOptions())
     keypoints_2d, intrinsics, distortion = check_multiview_inputs(keypoints_2d, intrinsics,
                                                                   distortion)
     num_views, num_frames, num_joints, _ = keypoints_2d.shape

@@ -3,8 +3,8 @@ each take; no image is paired with an instant of another take."""
 import numpy as np
 import pytest
 
-from epipolar_plugin.geometry import LabelOptions, make_pseudo_labels, shift_frames
-from epipolar_plugin.geometry.synchronization import shifted_frames
+from epipolar_plugin.labels import LabelOptions, make_pseudo_labels, shift_frames
+from epipolar_plugin.labels.synchronization import shifted_frames
 from epipolar_plugin.synthetic import DetectorFailures, make_scene
 
 DELAY = (0, 0, 2, 0)

@@ -27,8 +27,8 @@ from typing import Optional, Sequence, Tuple
 import numpy as np
 
 from .parallel import thread_map
-from .statistics import any_last, sum_last
-from .triangulation import (CLEAR_AGREEMENT, robust_triangulation_errors,
+from ..geometry.statistics import any_last, sum_last
+from ..geometry.triangulation import (CLEAR_AGREEMENT, robust_triangulation_errors,
                             triangulate_robust)
 
 #: Human3.6M 17-joint order: (left, right) pairs a detector may exchange.

@@ -3,8 +3,9 @@ determine it, and intrinsics and distortion that stay consistent with the detect
 import numpy as np
 import pytest
 
-from epipolar_plugin.geometry import (LabelOptions, make_pseudo_labels, normalized_to_pixel,
-                                      pinhole_from_image_size, pixel_to_normalized)
+from epipolar_plugin.geometry import (normalized_to_pixel, pinhole_from_image_size,
+                                      pixel_to_normalized)
+from epipolar_plugin.labels import LabelOptions, make_pseudo_labels
 from epipolar_plugin.geometry.camera import refocus_normalized
 from epipolar_plugin.synthetic import DetectionNoise, make_scene
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from scipy.signal import savgol_coeffs, savgol_filter
 
-from epipolar_plugin.geometry.temporal import smooth_trajectories, window_frames_of
+from epipolar_plugin.labels.temporal import smooth_trajectories, window_frames_of
 from epipolar_plugin.synthetic.skeleton import animate
 
 

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from .statuses import FrameStatus
-from .statistics import nan_median
+from ..geometry.statistics import nan_median
 
 
 def find_rig_changes(frame_error_px: np.ndarray, window: int = 25, ratio: float = 2.0,

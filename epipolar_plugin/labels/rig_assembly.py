@@ -17,10 +17,10 @@ import numpy as np
 
 from .label_options import PoseOptions
 from .parallel import thread_map
-from .relative_pose import (RelativePose, estimate_relative_pose, refine_relative_pose,
+from ..geometry.relative_pose import (RelativePose, estimate_relative_pose, refine_relative_pose,
                             translation_scale)
 from .statuses import ViewStatus
-from .triangulation import triangulate_dlt
+from ..geometry.triangulation import triangulate_dlt
 
 #: Cauchy scale of the robust Sampson refinement, in RANSAC thresholds.
 REFINE_LOSS_SCALE = 3.0

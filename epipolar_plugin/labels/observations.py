@@ -9,9 +9,9 @@ from typing import Optional
 
 import numpy as np
 
-from .camera import pixel_to_normalized, refocus_normalized
+from ..geometry.camera import pixel_to_normalized, refocus_normalized
 from .parallel import thread_map
-from .statistics import finite_last
+from ..geometry.statistics import finite_last
 
 
 @dataclass

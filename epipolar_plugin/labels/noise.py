@@ -19,7 +19,7 @@ import numpy as np
 
 from .observations import person_size, spread_frames
 from .parallel import thread_map
-from .relative_pose import (essential_from_pose, estimate_relative_pose,
+from ..geometry.relative_pose import (essential_from_pose, estimate_relative_pose,
                             signed_sampson_error)
 
 MAD_TO_SIGMA = 1.4826

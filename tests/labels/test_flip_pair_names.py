@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from epipolar_plugin.geometry.swaps import (H36M_FLIP_PAIRS, flip_pairs_from_names,
-                                            joint_side, resolve_flip_pairs)
+from epipolar_plugin.labels.swaps import (H36M_FLIP_PAIRS, flip_pairs_from_names, joint_side,
+                                          resolve_flip_pairs)
 from epipolar_plugin.synthetic import JOINT_NAMES
 
 COCO_NAMES = ('nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder',

@@ -18,9 +18,9 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-from .relative_pose import estimate_relative_pose, refine_relative_pose, sampson_distance
-from .relative_pose import essential_from_pose
-from .statistics import nan_median
+from ..geometry.relative_pose import estimate_relative_pose, refine_relative_pose, sampson_distance
+from ..geometry.relative_pose import essential_from_pose
+from ..geometry.statistics import nan_median
 
 #: Blocks of consecutive frames of the paired comparison (fewer with short sequences: at
 #: least ``MIN_BLOCK_FRAMES`` frames each).

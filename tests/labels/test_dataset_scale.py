@@ -7,10 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from epipolar_plugin.geometry import LabelOptions, make_pseudo_labels, triangulate_dlt
-from epipolar_plugin.geometry import parallel
-from epipolar_plugin.geometry.observations import spread_frames
-from epipolar_plugin.geometry.self_calibration import gate_views
+from epipolar_plugin.geometry import triangulate_dlt
+from epipolar_plugin.labels import LabelOptions, make_pseudo_labels
+from epipolar_plugin.labels import parallel
+from epipolar_plugin.labels.observations import spread_frames
+from epipolar_plugin.labels.self_calibration import gate_views
 from epipolar_plugin.geometry.statistics import (all_last, any_last, finite_last, nan_median,
                                                   sum_last)
 from epipolar_plugin.synthetic import DetectorFailures, make_scene
@@ -59,7 +60,7 @@ def test_static_and_per_point_triangulation_agree_and_recover_exact_points():
 def test_gating_does_not_depend_on_the_chunks_nor_on_skipping_clear_frames(monkeypatch):
     scene = make_scene(120, 4, seed=41, failures=DetectorFailures(bad_view=1))
     labels = make_pseudo_labels(scene.keypoints_2d, scene.intrinsics, scene.distortion)
-    from epipolar_plugin.geometry.observations import observe
+    from epipolar_plugin.labels.observations import observe
     observations = observe(scene.keypoints_2d, scene.intrinsics, scene.distortion, 0.3)
     threshold = labels.outlier_threshold_px[0] / labels.focal[0].mean()
     arguments = (observations, labels.rotations[0], labels.translations[0], np.ones(4, bool),
@@ -70,7 +71,7 @@ def test_gating_does_not_depend_on_the_chunks_nor_on_skipping_clear_frames(monke
     np.testing.assert_array_equal(gate_views(*arguments), whole)
     assert whole[:, 1].mean() < 0.8 < whole[:, 0].mean()       # the bad view is gated out
     # frames whose views all agree clearly skip the pairs of views: the same choice
-    from epipolar_plugin.geometry import self_calibration
+    from epipolar_plugin.labels import self_calibration
     monkeypatch.setattr(self_calibration, 'CLEAR_AGREEMENT', 0.0)      # every frame's pairs
     np.testing.assert_array_equal(gate_views(*arguments), whole)
 
@@ -120,7 +121,7 @@ def test_min_marginals_of_the_scan_equal_brute_force(num_frames, seed):
     """Every state sequence of a short chain enumerated: the min-marginal of (frame, state) is
     the cheapest sequence through it."""
     import itertools
-    from epipolar_plugin.geometry.swaps import _min_marginals
+    from epipolar_plugin.labels.swaps import _min_marginals
     rng = np.random.default_rng(seed)
     unary = rng.uniform(0, 3, (2, num_frames, 2))
     transition = rng.uniform(0, 2, (2, num_frames - 1, 2, 2))
@@ -139,7 +140,7 @@ def test_min_marginals_of_the_scan_equal_brute_force(num_frames, seed):
 def test_blocked_scan_equals_the_sequential_scan(num_items, seed):
     """The O(F) blocked scan of min-plus products (any length: full, partial and single
     blocks) equals the frame-by-frame loop it replaces."""
-    from epipolar_plugin.geometry.swaps import _min_plus, _scan
+    from epipolar_plugin.labels.swaps import _min_plus, _scan
     values = np.random.default_rng(seed).uniform(0, 3, (2, num_items, 2, 2))
     expected = values.copy()
     for i in range(1, num_items):

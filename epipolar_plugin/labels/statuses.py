@@ -5,31 +5,14 @@ The label file stores the codes (int8 arrays) and, beside them, the names in cod
 ordered by pipeline stage: among a frame's views, the largest code is the failure that got
 furthest, the one that tells the user the most.
 """
-from enum import IntEnum
+from ..geometry.relative_pose import PoseStatus, Status
 
-
-class Status(IntEnum):
-    """A status code whose name (lower case) is what files and summaries show."""
-
-    def __str__(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def names(cls) -> tuple:
-        """The names in code order: ``names()[code]`` is the name of ``code``."""
-        return tuple(str(member) for member in cls)
-
-
-class ViewStatus(Status):
-    """Why a view has no pose (per frame and view; :class:`.relative_pose.RelativePose` too)."""
-    OK = 0
-    TOO_FEW_POINTS = 1
-    COLLINEAR = 2
-    DEGENERATE = 3
-    ZERO_BASELINE = 4
-    CHEIRALITY = 5
-    NO_SCALE = 6        # a pose whose translation scale could not be fitted (rig level)
-    NARROW_ANGLE = 7    # a pair that cannot place points in depth (facing cameras)
+#: Why a view has no pose (per frame and view): a relative pose's own failures
+#: (:class:`epipolar_plugin.geometry.relative_pose.PoseStatus`, the same codes) and the rig's:
+#: ``NO_SCALE``, a pose whose translation scale could not be fitted; ``NARROW_ANGLE``, a pair
+#: that cannot place points in depth (facing cameras).
+ViewStatus = Status('ViewStatus', [status.name for status in PoseStatus]
+                    + ['NO_SCALE', 'NARROW_ANGLE'], start=0, module=__name__)
 
 
 #: Why a frame has no label at all: its views' most advanced failure (the same codes as

@@ -7,8 +7,13 @@ and quality, robust self-calibration, synchronization), in the shape of PoseLib'
 
 - the Python API: ``make_pseudo_labels(keypoints_2d, intrinsics, options=LabelOptions(...))``;
 - configs: a nested dict, ``LabelOptions.from_dict(dict(pose=dict(ransac_threshold=2.0)))``;
-- the command line: :func:`add_label_arguments` makes one flag per field (its name with
-  dashes, its help from the field's ``help``), :func:`options_from_args` reads them back.
+- the command line: :func:`.label_arguments.add_label_arguments` makes one flag per field (its
+  name with dashes, its help from the field's ``help``), :func:`.label_arguments.options_from_args`
+  reads them back.
+
+The options are plain data at the bottom of the pipeline: they know nothing of the label modes.
+:meth:`LabelOptions.validate` checks the values; :func:`.label_modes.validated` also checks the
+mode against the registry of modes, which sits above the options.
 
 Field names are unique across the groups (``options.pose.ransac_threshold`` is flag
 ``--ransac-threshold`` and flat key ``ransac_threshold``). Thresholds without ``_px`` are in units
@@ -16,7 +21,6 @@ of the detector's noise (the standard deviation of its 2D error, measured from t
 recording session by :func:`.noise.estimate_noise`), so the same scene gives the same labels at
 any image resolution.
 """
-import argparse
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
@@ -34,7 +38,7 @@ class PoseOptions:
     """Relative pose of a view pair: 5-point RANSAC on the essential matrix, then refinement."""
     ransac_threshold: float = _option(
         2.5, "RANSAC inlier threshold in units of the detector's noise; also the scale of the "
-        'robust losses. 2.5 chosen by measurement (README, "Thresholds")')
+        'robust losses. 2.5 chosen by measurement (docs/benchmarks.md, "Resolution")')
     ransac_threshold_px: Optional[float] = _option(
         None, 'explicit RANSAC threshold in pixels of the mean focal length (overrides '
         '--ransac-threshold)')
@@ -52,7 +56,7 @@ class PoseOptions:
         1000, "the rig (pooled modes), the detector's noise and the person's size are estimated "
         'from at most this many frames of a session, evenly spread (0: all); every frame is '
         'still labelled. 1000: at 10,000 frames, 500 to 2000 and all gave the same N-MPJPE '
-        'within 1 %% (README, "Speed at dataset scale")')
+        'within 1 %% (docs/benchmarks.md, "Speed at dataset scale")')
 
 
 @dataclass
@@ -61,7 +65,7 @@ class TriangulationOptions:
     outlier_threshold: float = _option(
         4.0, "largest reprojection error of a label joint in units of the detector's noise; in "
         "robust mode also the gate of a view's median error in a frame; the error above which a "
-        '(frame, view) counts as bad. 4 chosen by measurement (README, "Thresholds")')
+        '(frame, view) counts as bad. 4 chosen by measurement (docs/benchmarks.md, "Resolution")')
     outlier_threshold_px: Optional[float] = _option(
         None, 'explicit outlier threshold in pixels of the mean focal length (overrides '
         '--outlier-threshold)')
@@ -87,7 +91,7 @@ class RobustOptions:
         'stays at its prior (given or guessed): the detections do not determine it')
     ba_max_frames: int = _option(
         200, 'frames in the bundle adjustment, evenly spaced (100 to 300 gave the same '
-        'N-MPJPE; README, "Speed at dataset scale")')
+        'N-MPJPE; docs/benchmarks.md, "Speed at dataset scale")')
 
 
 @dataclass
@@ -101,7 +105,7 @@ class SyncOptions:
     min_sync_evidence: float = _option(
         5.0, 'a camera gets a nonzero offset only when its best offset beats offset 0 frame by '
         'frame by this many standard errors (a paired test over blocks of frames); 5 kept '
-        'every camera of synchronized synthetic rigs at 0 (README, "Synchronization")')
+        'every camera of synchronized synthetic rigs at 0 (docs/benchmarks.md, "Synchronization")')
     min_sync_gain: float = _option(
         0.05, "... and lowers the cameras' epipolar error by at least this fraction of offset "
         "0's")
@@ -137,7 +141,8 @@ class LabelOptions:
         seed: seed of the random subsets (results are deterministic for a seed).
         pose, triangulation, robust, synchronization, temporal: the options of each concern.
     """
-    mode: str = _option('robust', 'how the cameras are found (see the README, "Label modes")')
+    mode: str = _option('robust',
+                        'how the cameras are found (docs/pseudo_labels.md, "Label modes")')
     reference_view: int = _option(0, "the view whose camera frame the labels are in")
     min_score: float = _option(0.3, 'joints with a lower detection score are not used')
     seed: int = _option(0, 'seed of the random subsets: labels are deterministic for a seed')
@@ -148,14 +153,12 @@ class LabelOptions:
     temporal: TemporalOptions = field(default_factory=TemporalOptions)
 
     def validate(self) -> 'LabelOptions':
-        """Reject values and combinations that make no sense; returns ``self``.
+        """Reject values and combinations that make no sense; returns ``self``. (The mode and
+        what it allows are checked by :func:`.label_modes.validated`.)
 
         Raises:
             ValueError naming the field and the value at fault.
         """
-        from .label_modes import LABEL_MODES
-        if self.mode not in LABEL_MODES:
-            raise ValueError(f'mode must be one of {tuple(LABEL_MODES)}, got {self.mode!r}')
         for name, value in (('ransac_threshold', self.pose.ransac_threshold),
                             ('outlier_threshold', self.triangulation.outlier_threshold),
                             ('ransac_threshold_px', self.pose.ransac_threshold_px),
@@ -196,10 +199,6 @@ class LabelOptions:
         if not 0.0 <= self.triangulation.flag_fraction <= 1.0:
             raise ValueError(f'flag_fraction must lie in [0, 1], got '
                              f'{self.triangulation.flag_fraction}')
-        if self.robust.refine_focal and not LABEL_MODES[self.mode].self_calibrating:
-            modes = [name for name, mode in LABEL_MODES.items() if mode.self_calibrating]
-            raise ValueError(f'refine_focal=True needs a self-calibrating mode {modes}, got mode '
-                             f'{self.mode!r}')
         return self
 
     @classmethod
@@ -256,37 +255,3 @@ assert len(FLAT_FIELDS) == len(dataclasses.fields(LabelOptions)) - len(_GROUPS) 
 #: flat name -> the values a field may take (fields with ``choices``).
 FIELD_CHOICES = {name: f.metadata['choices'] for name, (_, f) in FLAT_FIELDS.items()
                  if 'choices' in f.metadata}
-
-
-def add_label_arguments(parser: argparse.ArgumentParser) -> None:
-    """One flag per option field (``--ransac-threshold``; booleans ``--refine/--no-refine``),
-    in one argument group per concern; defaults are None so that only given flags count."""
-    from .label_modes import LABEL_MODES
-    groups = {None: parser.add_argument_group('labels')}
-    for name, group_type in _GROUPS.items():
-        groups[name] = parser.add_argument_group(name, (group_type.__doc__ or '').split('\n')[0])
-    for name, (group, option) in FLAT_FIELDS.items():
-        if not option.metadata.get('cli', True):
-            continue
-        flag = '--' + name.replace('_', '-')
-        default = option.default
-        help_text = f"{option.metadata['help']} (default: {default})"
-        kwargs = dict(default=None, help=help_text)
-        if name == 'mode':
-            kwargs['choices'] = list(LABEL_MODES)
-            kwargs['help'] = help_text + ': ' + '; '.join(
-                f'{mode}: {entry.description}' for mode, entry in LABEL_MODES.items())
-        elif isinstance(default, bool):
-            kwargs['action'] = argparse.BooleanOptionalAction
-        else:
-            kwargs['type'] = {int: int, float: float, str: str}.get(type(default), float)
-            if 'choices' in option.metadata:
-                kwargs['choices'] = option.metadata['choices']
-        groups[group].add_argument(flag, **kwargs)
-
-
-def options_from_args(args: argparse.Namespace, **overrides) -> LabelOptions:
-    """The :class:`LabelOptions` of parsed flags (those not given keep their defaults)."""
-    given = {name: getattr(args, name) for name in FLAT_FIELDS
-             if getattr(args, name, None) is not None}
-    return LabelOptions.from_flat(**dict(given, **overrides))

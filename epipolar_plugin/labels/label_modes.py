@@ -4,7 +4,8 @@ A mode takes a session's detections and returns a :class:`RigEstimate`: every vi
 relative to the reference view in every frame, and what it did to the detections. Everything
 after it (triangulation, statuses, quality) is the same for every mode
 (:func:`.pseudo_labels.make_pseudo_labels`). The command line's ``--mode`` choices, the
-``EpipolarPseudoLabel`` transform's sources and the README's table read this registry.
+``EpipolarPseudoLabel`` transform's sources and the options' check of the mode
+(:func:`validated`) read this registry; a test holds docs/pseudo_labels.md's table to it.
 
 Adding a mode is one function and one entry::
 
@@ -96,6 +97,24 @@ def register_label_mode(name: str, description: str, pooled: bool,
         return function
 
     return register
+
+
+def validated(options: LabelOptions) -> LabelOptions:
+    """``options`` checked (:meth:`.label_options.LabelOptions.validate`) and their mode
+    against the registry: a registered mode, and one that allows what the options ask
+    (``refine_focal`` needs a self-calibrating mode). Returns ``options``.
+
+    Raises:
+        ValueError naming the field and the value at fault.
+    """
+    options.validate()
+    if options.mode not in LABEL_MODES:
+        raise ValueError(f'mode must be one of {tuple(LABEL_MODES)}, got {options.mode!r}')
+    if options.robust.refine_focal and not LABEL_MODES[options.mode].self_calibrating:
+        modes = [name for name, mode in LABEL_MODES.items() if mode.self_calibrating]
+        raise ValueError(f'refine_focal=True needs a self-calibrating mode {modes}, got mode '
+                         f'{options.mode!r}')
+    return options
 
 
 def single_frame_modes() -> tuple:

@@ -38,15 +38,15 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from .bundle_adjustment import bundle_adjust
+from ..geometry.bundle_adjustment import bundle_adjust
 from .label_options import LabelOptions
 from .observations import Observations, spread_frames
 from .parallel import frame_chunks, thread_map
 from .rig_assembly import pairwise_poses, rig_around_hub, to_reference
-from .statistics import nan_median
+from ..geometry.statistics import nan_median
 from .statuses import ViewStatus
 from .swaps import H36M_FLIP_PAIRS, find_swaps, flip_permutation
-from .triangulation import (CLEAR_AGREEMENT, distances, project_to_views, triangulate_dlt,
+from ..geometry.triangulation import (CLEAR_AGREEMENT, distances, project_to_views, triangulate_dlt,
                             triangulate_robust, triangulation_angle_deg)
 
 #: Fewest joints the other views triangulate for a view's resection.

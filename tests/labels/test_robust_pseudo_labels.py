@@ -2,11 +2,12 @@
 import numpy as np
 import pytest
 
-from epipolar_plugin.geometry import (JointStatus, LabelOptions, estimate_frame_offsets,
-                                      find_swaps, flip_pairs_from_names, make_pseudo_labels,
-                                      mean_joint_error, pinhole_from_image_size,
+from epipolar_plugin.geometry import (mean_joint_error, pinhole_from_image_size,
                                       pixel_to_normalized, root_centre, rotation_angle_deg,
-                                      scale_align, shift_frames, triangulation_angle_deg)
+                                      scale_align, triangulation_angle_deg)
+from epipolar_plugin.labels import (JointStatus, LabelOptions, estimate_frame_offsets, find_swaps,
+                                    flip_pairs_from_names, make_pseudo_labels, shift_frames,
+                                    validated)
 from epipolar_plugin.synthetic import JOINT_NAMES, DetectionNoise, DetectorFailures, make_scene
 
 EXACT = DetectionNoise(pixel_sigma=0.0, outlier_fraction=0.0, low_confidence_fraction=0.0,
@@ -164,7 +165,7 @@ def test_robust_per_frame_is_an_error_and_bad_options_name_themselves():
         make_pseudo_labels(*inputs, options=LabelOptions.from_flat(mode='per_frame',
                                                                    refine_focal=True))
     with pytest.raises(ValueError, match="mode must be one of .*'robust'.*got 'plain'"):
-        LabelOptions(mode='plain').validate()
+        validated(LabelOptions(mode='plain'))
     with pytest.raises(ValueError, match=r"unknown label option\(s\) \['gate_px'\] in 'robust'"):
         LabelOptions.from_dict(dict(robust=dict(gate_px=3)))
     with pytest.raises(ValueError, match='sync must be one of'):

@@ -3,8 +3,8 @@ cameras at walking speeds, 25 and 60 fps, with an off-the-shelf detector's noise
 import numpy as np
 import pytest
 
-from epipolar_plugin.geometry import LabelOptions, make_pseudo_labels
-from epipolar_plugin.geometry.synchronization import EVIDENCE_BLOCKS, offset_evidence
+from epipolar_plugin.labels import LabelOptions, make_pseudo_labels
+from epipolar_plugin.labels.synchronization import EVIDENCE_BLOCKS, offset_evidence
 from epipolar_plugin.synthetic import DetectionNoise, DetectorFailures, make_scene
 
 

@@ -76,7 +76,7 @@ class PseudoLabels:
             each joint's trajectory was smoothed over (1: not smoothed). smoothing_order: the
             degree of the local polynomial.
 
-    Quality scores (see the README's "Pseudo-label quality"):
+    Quality scores (docs/pseudo_labels.md, "Pseudo-label quality"):
         frame_view_error_px: (F, V) median distance in pixels between a view's confident
             joints and the labels' reprojection into that view; NaN where the view has none.
         frame_error_px: (F,) median of ``frame_view_error_px`` over the views used.

@@ -3,15 +3,15 @@ noise, recording sessions, cameras facing each other, out-of-sync cameras, refin
 import numpy as np
 import pytest
 
-from epipolar_plugin.geometry import (LabelOptions, make_pseudo_labels, mean_joint_error,
-                                      pixel_to_normalized, root_centre, rotation_angle_deg,
-                                      scale_align)
-from epipolar_plugin.geometry.label_quality import find_rig_changes
-from epipolar_plugin.geometry.noise import estimate_noise
-from epipolar_plugin.geometry.observations import person_size
+from epipolar_plugin.geometry import (mean_joint_error, pixel_to_normalized, root_centre,
+                                      rotation_angle_deg, scale_align)
+from epipolar_plugin.labels import LabelOptions, make_pseudo_labels
+from epipolar_plugin.labels.label_quality import find_rig_changes
+from epipolar_plugin.labels.noise import estimate_noise
+from epipolar_plugin.labels.observations import person_size
 from epipolar_plugin.geometry.relative_pose import RelativePose
-from epipolar_plugin.geometry.rig_assembly import rig_around_hub
-from epipolar_plugin.geometry.statuses import ViewStatus
+from epipolar_plugin.labels.rig_assembly import rig_around_hub
+from epipolar_plugin.labels.statuses import ViewStatus
 from epipolar_plugin.synthetic import DetectionNoise, DetectorFailures, FacingPair, make_scene
 
 

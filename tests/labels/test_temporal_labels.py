@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from epipolar_plugin.geometry import LabelOptions, make_pseudo_labels
-from epipolar_plugin.geometry.label_options import TemporalOptions
-from epipolar_plugin.geometry.temporal import smooth_trajectories
+from epipolar_plugin.labels import LabelOptions, make_pseudo_labels
+from epipolar_plugin.labels.label_options import TemporalOptions
+from epipolar_plugin.labels.temporal import smooth_trajectories
 from epipolar_plugin.synthetic import DetectionNoise, make_scene
-from tests.geometry.test_pseudo_labels import n_mpjpe
+from tests.labels.test_pseudo_labels import n_mpjpe
 
 #: a phone rig filming a walk: portrait full HD, focal 1680 px, 5 px of detector noise
 PORTRAIT = dict(image_size=(1080, 1920), focal=1680.0, area_radius=1.5, action='walking',

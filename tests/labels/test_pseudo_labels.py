@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from epipolar_plugin.geometry import (LABEL_MODES, FrameStatus, JointStatus, LabelOptions,
-                                      make_pseudo_labels, mean_joint_error, root_centre,
-                                      rotation_angle_deg, scale_align)
+from epipolar_plugin.geometry import mean_joint_error, root_centre, rotation_angle_deg, scale_align
+from epipolar_plugin.labels import (FrameStatus, JointStatus, LABEL_MODES, LabelOptions,
+                                    make_pseudo_labels)
 from epipolar_plugin.synthetic import DetectionNoise, make_scene
 
 EXACT = DetectionNoise(pixel_sigma=0.0, outlier_fraction=0.0, low_confidence_fraction=0.0,
