@@ -1,4 +1,4 @@
-# Self-supervised 3D pose on your own synchronized cameras (README: "Your own cameras"):
+# Self-supervised 3D pose on your own synchronized cameras (docs/own_cameras.md):
 #   data/my_rig/frames/<camera>/<frame>.jpg    tools/prepare_videos.py (+ frames/intrinsics.npz)
 #   data/my_rig/keypoints_2d.npz               tools/precompute_2d.py --folder data/my_rig/frames
 #   data/my_rig/pseudo_labels.npz              tools/make_pseudo_labels.py

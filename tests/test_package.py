@@ -104,17 +104,17 @@ def test_refinement_configs_build_a_pose_lifter_without_ground_truth(name, test_
             TRANSFORMS.build(step)
 
 
-def test_the_readme_lists_every_label_mode_and_the_cli_offers_them():
-    """The label-mode registry is the one list: the README's table, the command's choices and
-    the transform's single-frame sources are checked against it."""
+def test_the_docs_list_every_label_mode_and_the_cli_offers_them():
+    """The label-mode registry is the one list: docs/pseudo_labels.md's table, the command's
+    choices and the transform's single-frame sources are checked against it."""
     import re
     import subprocess
     import sys
     from epipolar_plugin.datasets import EpipolarPseudoLabel
-    from epipolar_plugin.geometry import LABEL_MODES
-    from epipolar_plugin.geometry.label_modes import single_frame_modes
-    readme = open(osp.join(ROOT, 'README.md')).read()
-    table = readme[readme.index('**Label modes**'):readme.index('Every option is a field')]
+    from epipolar_plugin.labels import LABEL_MODES
+    from epipolar_plugin.labels.label_modes import single_frame_modes
+    docs = open(osp.join(ROOT, 'docs', 'pseudo_labels.md')).read()
+    table = docs[docs.index('## Label modes'):docs.index('Every option is a field')]
     assert re.findall(r'^\| `(\w+)`', table, re.M) == list(LABEL_MODES)
     usage = subprocess.run([sys.executable, osp.join(ROOT, 'tools', 'make_pseudo_labels.py'),
                             '--help'], capture_output=True, text=True, check=True).stdout
