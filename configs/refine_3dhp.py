@@ -4,24 +4,13 @@
 # with their detected 2D as input. Made once before training (README, MPI-INF-3DHP):
 #   data/mpi_inf_3dhp/annotations/mpi_inf_3dhp_{train,test_valid}_multiview_2d.npz
 #   data/mpi_inf_3dhp/annotations/mpi_inf_3dhp_train_pseudo_labels.npz, pss_clusters.npz
-_base_ = ['./refine_h36m.py']
+_base_ = ['./refine_h36m.py', './_base_/dataloaders/mpi_inf_3dhp_multiview.py']
 
-data_root = 'data/mpi_inf_3dhp/'
-dataset_type = 'MultiViewMPIINF3DHPDataset'
-train_dataloader = dict(dataset=dict(
-    type=dataset_type, data_root=data_root,
-    ann_file='annotations/mpi_inf_3dhp_train.npz',
-    camera_param_file='annotations/cameras_train.pkl',
-    keypoints_2d_file='annotations/mpi_inf_3dhp_train_multiview_2d.npz',
-    pseudo_label_file='annotations/mpi_inf_3dhp_train_pseudo_labels.npz',
-    reference_views=['Cam0', 'Cam1', 'Cam2', 'Cam4', 'Cam5', 'Cam6', 'Cam7', 'Cam8'],
-    frame_step=10))                        # 3DHP is filmed at 25-50 fps: keep every 10th frame
+data_root = _base_.mpi_inf_3dhp_root
+train_dataloader = dict(dataset=_base_.mpi_inf_3dhp_train)
 val_dataloader = dict(dataset=dict(
-    type=dataset_type, data_root=data_root,
-    ann_file='annotations/mpi_inf_3dhp_test_valid.npz',
-    camera_param_file='annotations/cameras_test.pkl',
-    keypoints_2d_file='annotations/mpi_inf_3dhp_test_valid_multiview_2d.npz',  # detected 2D
-    frame_step=1))
+    _base_.mpi_inf_3dhp_test,
+    keypoints_2d_file='annotations/mpi_inf_3dhp_test_valid_multiview_2d.npz'))  # detected 2D
 test_dataloader = val_dataloader
 val_evaluator = [dict(metric, clusters_file=data_root + 'pss_clusters.npz')
                  if metric.type == 'PSSMetric' else metric for metric in _base_.val_evaluator]
